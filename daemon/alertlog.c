@@ -1,0 +1,1 @@
+/* alertlog.c: being written */

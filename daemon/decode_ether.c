@@ -1,0 +1,1 @@
+/* decode_ether.c: being written */

@@ -1,0 +1,1 @@
+/* decode_icmp.c: being written */

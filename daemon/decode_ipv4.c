@@ -1,0 +1,1 @@
+/* decode_ipv4.c: being written */

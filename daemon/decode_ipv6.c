@@ -1,0 +1,1 @@
+/* decode_ipv6.c: being written */

@@ -1,0 +1,1 @@
+/* flow.c: being written */

@@ -1,0 +1,1 @@
+/* pcapring.c: being written */

@@ -1,0 +1,109 @@
+/*
+ * config.h - the daemon's configuration, loaded from YAML with libyaml.
+ *
+ * The YAML is loaded into these structs; all defaults live in one place
+ * (config_defaults() in config.c).  A loaded config is immutable: a reload
+ * (SIGHUP) parses into a fresh struct config and swaps it in only when the
+ * whole file is valid.
+ */
+#ifndef VXMIRROR_CONFIG_H
+#define VXMIRROR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vxmirror/addr.h"
+
+#define CONFIG_NAME_MAX 64 /* session names become directory names */
+
+enum unknown_vni { UNKNOWN_VNI_DROP = 0, UNKNOWN_VNI_AUTO };
+
+struct route_conf {
+	struct cidr prefix;
+	uint32_t mtu;
+};
+
+struct session_conf {
+	char name[CONFIG_NAME_MAX]; /* [A-Za-z0-9._-], not starting with '.' */
+	uint32_t vni;               /* 0..16777215 */
+	uint32_t path_mtu;          /* 0 = not configured */
+	struct route_conf *routes;
+	size_t nroutes;
+	bool pcap;                  /* write pcaps for this session (default on) */
+	int line;                   /* where it was defined, for messages */
+};
+
+struct pcap_conf {
+	uint64_t rotate_size;       /* bytes; 0 = no size rotation */
+	uint64_t rotate_interval;   /* seconds; 0 = no time rotation */
+	uint32_t keep_files;        /* per session; 0 = keep all */
+	uint32_t snaplen;           /* bytes kept per packet in the pcap */
+};
+
+struct analyzer_conf {
+	uint32_t retransmit_threshold; /* pmtud_blackhole: retransmits of one segment */
+	uint32_t max_flows;            /* flow table cap (LRU eviction) */
+	uint64_t flow_timeout;         /* idle timeout, seconds */
+	uint64_t closed_timeout;       /* after FIN/RST, seconds */
+	uint32_t fragment_alert_interval; /* seconds between `fragmented` alerts per session */
+};
+
+struct config {
+	char *path;                 /* file it was loaded from */
+
+	struct endpoint *listen;
+	size_t nlisten;
+	struct cidr *allowed;       /* empty = allow all */
+	size_t nallowed;
+
+	char *pcap_dir;
+	char *alert_log;
+	struct pcap_conf pcap;
+
+	enum unknown_vni unknown_vni;
+	struct session_conf *sessions;
+	size_t nsessions;
+	/* session that plain (unencapsulated) frames of a -r capture go to;
+	 * NULL = the first session, or "plain" (auto) when there is none */
+	char *offline_session;
+
+	struct analyzer_conf analyzer;
+};
+
+/* One problem found while loading, as "file:line: message". */
+struct config_error {
+	int line;
+	char msg[256];
+};
+
+struct config_errors {
+	struct config_error *v;
+	size_t n;
+};
+
+/*
+ * config_load: parse `path`.  Returns a new config, or NULL with every
+ * problem found appended to *errs (which the caller frees with
+ * config_errors_free).  Never exits.
+ */
+struct config *config_load(const char *path, struct config_errors *errs);
+/* config_load_string: the same from memory (tests, fuzzing); `name` stands in for the path. */
+struct config *config_load_string(const char *name, const char *yaml, size_t len,
+				  struct config_errors *errs);
+void config_free(struct config *);
+void config_errors_print(const struct config_errors *, const char *path, FILE *);
+void config_errors_free(struct config_errors *);
+
+/* config_print: the effective settings, for --check-config. */
+void config_print(const struct config *, FILE *);
+
+/* config_find_vni / config_find_name: NULL when absent. */
+const struct session_conf *config_find_vni(const struct config *, uint32_t vni);
+const struct session_conf *config_find_name(const struct config *, const char *name);
+
+/* parse_size: "100MiB", "1GB", "4096" -> bytes.  parse_duration: "5m", "1h", "30s", "250ms" is rejected (whole seconds). */
+int parse_size(const char *, uint64_t *out);
+int parse_duration(const char *, uint64_t *seconds);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * pcapring.h - per-session rotating pcap files, written with libpcap.
+ *
+ * Files are <dir>/<session>/<session>-<UTC %Y%m%dT%H%M%SZ>-<seq>.pcap,
+ * DLT_EN10MB, decapsulated inner frames, orig_len = true frame length.
+ * The file being written is "<name>.pcap.part"; it is flushed, closed and
+ * renamed to "<name>.pcap" when it rotates or the ring is closed, so a
+ * *.pcap file is always complete.  At most keep_files completed files are
+ * kept; the oldest are deleted first.
+ *
+ * Rotation is driven by packet time (and pcapring_tick() for idle rings),
+ * so offline replay rotates exactly like live traffic.  Interval rotation
+ * is aligned to the wall clock: with 5m, files start at :00, :05, ...
+ *
+ * One mutex per ring: several workers may write to one session's ring.
+ * A write error (disk full) is counted and the ring retries opening a new
+ * file on a later packet (at most once per second), so it recovers by
+ * itself when space is freed.
+ */
+#ifndef VXMIRROR_PCAPRING_H
+#define VXMIRROR_PCAPRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pcapring;
+
+struct pcapring_conf {
+	const char *dir;          /* base dir; the ring writes into dir/<session> */
+	const char *session;      /* session name */
+	uint64_t rotate_size;     /* bytes, 0 = off */
+	uint64_t rotate_interval; /* seconds, 0 = off */
+	uint32_t keep_files;      /* 0 = unlimited */
+	uint32_t snaplen;         /* max captured bytes per record */
+};
+
+/* Where a packet was written, for an alert's "pcap" field. */
+struct pcap_ref {
+	char file[512];   /* final path (".pcap", not ".part") */
+	uint64_t frame;   /* 1-based frame number in that file, as Wireshark shows it */
+};
+
+struct pcapring_stats {
+	uint64_t packets;       /* records written */
+	uint64_t bytes;         /* bytes written (record headers + data) */
+	uint64_t files_rotated; /* files completed and renamed */
+	uint64_t files_deleted; /* removed by keep_files */
+	uint64_t write_errors;  /* packets not written: open/write failures */
+};
+
+/*
+ * pcapring_open: create dir/<session> (mode 0750) if needed.  The first
+ * file is opened lazily by the first packet.  Returns NULL and logs on
+ * error (e.g. the directory cannot be created).
+ */
+struct pcapring *pcapring_open(const struct pcapring_conf *);
+
+/*
+ * pcapring_write: append one frame.  `cap_len` bytes of `frame` are
+ * available; at most snaplen are stored; `orig_len` is the true length.
+ * Rotates first when the size or interval says so.  On success fills *ref
+ * (if non-NULL) and returns 0; on error returns -1 (counted, logged with a
+ * rate limit).
+ */
+int pcapring_write(struct pcapring *, const struct timespec *ts, const uint8_t *frame,
+		   size_t cap_len, uint32_t orig_len, struct pcap_ref *ref);
+
+/* pcapring_tick: close the current file if its interval ended before `now` (idle sessions). */
+void pcapring_tick(struct pcapring *, const struct timespec *now);
+
+/* pcapring_flush: flush buffered records to the .part file (it stays .part). */
+void pcapring_flush(struct pcapring *);
+
+/* pcapring_close: flush, close and rename the open file; free the ring. */
+void pcapring_close(struct pcapring *);
+
+void pcapring_get_stats(struct pcapring *, struct pcapring_stats *);
+
+/*
+ * pcapring_recover: on start-up, rename stale "*.pcap.part" files left by a
+ * crash in dir/<session> to "*.recovered.pcap" and return how many.
+ */
+int pcapring_recover(const char *dir, const char *session);
+
+#endif
