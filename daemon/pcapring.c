@@ -1,1 +1,642 @@
-/* pcapring.c: being written */
+/*
+ * pcapring.c - per-session rotating pcap files, written with libpcap.
+ *
+ * Life of a file: the first packet after open or rotation creates
+ * "<session>-<UTC of that packet>-<seq>.pcap.part" (O_EXCL, never an
+ * existing name).  Records go through pcap_dump() into a 256 KiB stdio
+ * buffer; on rotation or close the file is flushed, closed and renamed to
+ * ".pcap".
+ *
+ * good_off is the file size after the last successful fflush: everything
+ * before it is whole records on disk.  When a write or flush fails (disk
+ * full, EIO), the file is cut back to good_off, closed and renamed (or
+ * removed if it holds no record), and the ring backs off for one second of
+ * packet time before it tries to open a new file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vxmirror/log.h"
+#include "vxmirror/pcapring.h"
+#include "vxmirror/util.h"
+
+#define RING_IOBUF_LEN   (256 * 1024)
+#define RING_RECHDR_LEN  16 /* on-disk record header: ts_sec, ts_usec, caplen, len */
+#define RING_FILEHDR_LEN sizeof(struct pcap_file_header)
+#define RING_MAX_SNAPLEN 262144 /* libpcap's maximum for DLT_EN10MB */
+#define RING_SEQ_TRIES   1000
+#define RING_STAMP_LEN   16                                /* "YYYYmmddTHHMMSSZ" */
+#define RING_NAME_FIXED  (1 + RING_STAMP_LEN + 1 + 20 + 5) /* "-" stamp "-" seq ".pcap" */
+
+enum name_kind { NAME_OTHER, NAME_DONE, NAME_PART };
+
+struct pcapring {
+	pthread_mutex_t mu;
+	char *sessdir; /* dir/<session> */
+	char *session;
+	uint64_t rotate_size;
+	uint64_t rotate_interval;
+	uint32_t keep_files;
+	uint32_t snaplen;
+	pcap_t *pd;   /* dead handle: gives the dumper its link type and snaplen */
+	char *iobuf;  /* stdio buffer of the open file, reused for every file */
+	uint64_t seq; /* next sequence number */
+
+	/* the open file, fp == NULL when none */
+	FILE *fp;
+	pcap_dumper_t *dumper;
+	char part[PATH_MAX];
+	char final[PATH_MAX];
+	uint64_t file_bytes;   /* bytes handed to stdio, file header included */
+	uint64_t file_records; /* records handed to stdio */
+	uint64_t good_off;     /* file size after the last successful fflush */
+	uint64_t good_records; /* records before good_off */
+	int64_t interval_end;  /* packet time at which this file rotates */
+	struct timespec last_ts;
+
+	bool backoff; /* after an error: no new file before retry_at */
+	struct timespec retry_at;
+
+	char **done; /* completed file names, sorted, for keep_files */
+	size_t ndone;
+	size_t done_cap;
+
+	struct pcapring_stats st;
+	struct log_limit ll;
+};
+
+/* path_fmt: snprintf into a path buffer; -1 (ENAMETOOLONG) if it does not fit. */
+static VX_PRINTF(3, 4) int path_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir_p: create path and its missing parents (mode 0750); 0 if it ends up a directory. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat sb;
+
+	if (path_fmt(buf, sizeof(buf), "%s", path) == -1)
+		return -1;
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+		return -1;
+	if (stat(buf, &sb) == -1)
+		return -1;
+	if (!S_ISDIR(sb.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* path_exists: true if something (even a dangling symlink) has this name. */
+static bool path_exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/* span_digits: the number of leading decimal digits of s. */
+static size_t span_digits(const char *s)
+{
+	return strspn(s, "0123456789");
+}
+
+/* name_classify: is `name` one of this session's pcaps (done or .part)? Sets *seq. */
+static enum name_kind name_classify(const char *session, const char *name, uint64_t *seq)
+{
+	size_t sl = strlen(session), n;
+	const char *p = name;
+
+	if (strncmp(p, session, sl) != 0 || p[sl] != '-')
+		return NAME_OTHER;
+	p += sl + 1;
+	if (span_digits(p) != 8 || p[8] != 'T' || span_digits(p + 9) != 6 ||
+	    strncmp(p + 15, "Z-", 2) != 0)
+		return NAME_OTHER;
+	p += RING_STAMP_LEN + 1;
+	if ((n = span_digits(p)) == 0 || n > 19)
+		return NAME_OTHER;
+	*seq = strtoull(p, NULL, 10);
+	p += n;
+	if (strcmp(p, ".pcap") == 0 || strcmp(p, ".recovered.pcap") == 0)
+		return NAME_DONE;
+	if (strcmp(p, ".pcap.part") == 0)
+		return NAME_PART;
+	return NAME_OTHER;
+}
+
+/* session_name_ok: the session name is a single, real path component. */
+static bool session_name_ok(const char *s)
+{
+	return s != NULL && *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0;
+}
+
+/* ts_before: a < b. */
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* interval_end: end of the wall-clock aligned interval of length iv that holds t. */
+static int64_t interval_end(int64_t t, uint64_t iv)
+{
+	int64_t i = iv > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)iv;
+	int64_t start = (t / i) * i, end;
+
+	if (t % i < 0)
+		start -= i;
+	if (__builtin_add_overflow(start, i, &end))
+		return INT64_MAX;
+	return end;
+}
+
+/* ring_warn: rate-limited warning about `what` failing on `path`, with errno. */
+static void ring_warn(struct pcapring *r, const char *what, const char *path)
+{
+	int saved = errno;
+
+	log_ratelimit(&r->ll, "pcapring: %s %s: %s", what, path, strerror(saved));
+}
+
+/* done_insert: add a completed file name to the keep_files list, keeping it sorted. */
+static void done_insert(struct pcapring *r, const char *name)
+{
+	size_t i;
+
+	if (r->ndone == r->done_cap) {
+		r->done_cap = r->done_cap ? r->done_cap * 2 : 16;
+		r->done = xreallocarray(r->done, r->done_cap, sizeof(*r->done));
+	}
+	for (i = r->ndone; i > 0 && strcmp(r->done[i - 1], name) > 0; i--)
+		r->done[i] = r->done[i - 1];
+	r->done[i] = xstrdup(name);
+	r->ndone++;
+}
+
+/* done_prune: delete the oldest completed files beyond keep_files. */
+static void done_prune(struct pcapring *r)
+{
+	char path[PATH_MAX];
+
+	while (r->ndone > r->keep_files) {
+		if (path_fmt(path, sizeof(path), "%s/%s", r->sessdir, r->done[0]) == 0) {
+			if (unlink(path) == 0)
+				r->st.files_deleted++;
+			else if (errno != ENOENT)
+				ring_warn(r, "unlink", path);
+		}
+		free(r->done[0]);
+		r->ndone--;
+		memmove(r->done, r->done + 1, r->ndone * sizeof(*r->done));
+	}
+}
+
+/* ring_scan: note earlier runs' files: the highest seq, and completed files for keep_files. */
+static int ring_scan(struct pcapring *r)
+{
+	DIR *d;
+	struct dirent *de;
+	enum name_kind k;
+	uint64_t seq;
+
+	if ((d = opendir(r->sessdir)) == NULL) {
+		log_warn("pcapring: opendir %s", r->sessdir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if ((k = name_classify(r->session, de->d_name, &seq)) == NAME_OTHER)
+			continue;
+		if (seq >= r->seq && seq < UINT64_MAX)
+			r->seq = seq + 1;
+		if (k == NAME_DONE && r->keep_files > 0)
+			done_insert(r, de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ring_free: release everything the ring owns; no file may be open. */
+static void ring_free(struct pcapring *r)
+{
+	for (size_t i = 0; i < r->ndone; i++)
+		free(r->done[i]);
+	free(r->done);
+	if (r->pd != NULL)
+		pcap_close(r->pd);
+	pthread_mutex_destroy(&r->mu);
+	free(r->iobuf);
+	free(r->sessdir);
+	free(r->session);
+	free(r);
+}
+
+/* ring_check_conf: session name and path lengths usable; fills sdir with dir/<session>. */
+static int ring_check_conf(const struct pcapring_conf *c, char *sdir, size_t len)
+{
+	if (c->dir == NULL || !session_name_ok(c->session)) {
+		log_warnx("pcapring: invalid directory or session name \"%s\"",
+		          c->session != NULL ? c->session : "");
+		return -1;
+	}
+	/* every final path must fit pcap_ref.file, whatever seq grows to */
+	if (path_fmt(sdir, len, "%s/%s", c->dir, c->session) == -1 ||
+	    strlen(sdir) + 1 + strlen(c->session) + RING_NAME_FIXED >=
+	        sizeof(((struct pcap_ref *)NULL)->file)) {
+		log_warnx("pcapring: %s/%s: path too long", c->dir, c->session);
+		return -1;
+	}
+	return 0;
+}
+
+struct pcapring *pcapring_open(const struct pcapring_conf *c)
+{
+	struct pcapring *r;
+	char sdir[PATH_MAX];
+
+	if (ring_check_conf(c, sdir, sizeof(sdir)) == -1)
+		return NULL;
+	if (mkdir_p(sdir) == -1) {
+		log_warn("pcapring: mkdir %s", sdir);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	pthread_mutex_init(&r->mu, NULL);
+	r->sessdir = xstrdup(sdir);
+	r->session = xstrdup(c->session);
+	r->rotate_size = c->rotate_size;
+	r->rotate_interval = c->rotate_interval;
+	r->keep_files = c->keep_files;
+	r->snaplen =
+	    c->snaplen == 0 || c->snaplen > RING_MAX_SNAPLEN ? RING_MAX_SNAPLEN : c->snaplen;
+	r->seq = 1;
+	r->ll = (struct log_limit)LOG_LIMIT_INIT(5, 10);
+	r->iobuf = xmalloc(RING_IOBUF_LEN);
+	if ((r->pd = pcap_open_dead(DLT_EN10MB, (int)r->snaplen)) == NULL) {
+		log_warnx("pcapring: pcap_open_dead failed");
+		goto fail;
+	}
+	if (ring_scan(r) == -1)
+		goto fail;
+	return r;
+fail:
+	ring_free(r);
+	return NULL;
+}
+
+/* ring_backoff: open no new file before one second of packet time after ts. */
+static void ring_backoff(struct pcapring *r, const struct timespec *ts)
+{
+	r->backoff = true;
+	r->retry_at = *ts;
+	r->retry_at.tv_sec += 1;
+}
+
+/* ring_complete: rename the closed .part to its final name and apply keep_files. */
+static void ring_complete(struct pcapring *r)
+{
+	if (rename(r->part, r->final) == -1) {
+		ring_warn(r, "rename", r->part);
+		return;
+	}
+	r->st.files_rotated++;
+	log_debug("%s: %s", __func__, r->final);
+	if (r->keep_files > 0) {
+		done_insert(r, strrchr(r->final, '/') + 1);
+		done_prune(r);
+	}
+}
+
+/* ring_abort_file: after a write error, cut the file back to its last flushed record, finish it. */
+static void ring_abort_file(struct pcapring *r, const struct timespec *ts)
+{
+	ring_warn(r, "write", r->part);
+	r->st.write_errors += r->file_records - r->good_records;
+	/* drop what stdio still holds, so that fclose cannot write it after the cut */
+	__fpurge(r->fp);
+	if (ftruncate(fileno(r->fp), (off_t)r->good_off) == -1)
+		ring_warn(r, "truncate", r->part);
+	pcap_dump_close(r->dumper);
+	r->fp = NULL;
+	r->dumper = NULL;
+	if (r->good_records > 0)
+		ring_complete(r);
+	else if (unlink(r->part) == -1)
+		ring_warn(r, "unlink", r->part);
+	ring_backoff(r, ts);
+}
+
+/* ring_mark_good: everything handed to stdio is now on disk. */
+static void ring_mark_good(struct pcapring *r)
+{
+	r->good_off = r->file_bytes;
+	r->good_records = r->file_records;
+}
+
+/* ring_close_file: flush, close and rename the open file; salvage it on a flush error. */
+static void ring_close_file(struct pcapring *r)
+{
+	if (fflush(r->fp) != 0 || ferror(r->fp)) {
+		ring_abort_file(r, &r->last_ts);
+		return;
+	}
+	pcap_dump_close(r->dumper);
+	r->fp = NULL;
+	r->dumper = NULL;
+	ring_complete(r);
+}
+
+/* ring_create: pick the next free name for a file starting at t and create its .part. */
+static int ring_create(struct pcapring *r, time_t t)
+{
+	char stamp[RING_STAMP_LEN + 1];
+	struct tm tm;
+	int fd;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) != RING_STAMP_LEN) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = 0; i < RING_SEQ_TRIES; i++, r->seq++) {
+		if (path_fmt(r->final, sizeof(r->final), "%s/%s-%s-%06" PRIu64 ".pcap", r->sessdir,
+		             r->session, stamp, r->seq) == -1 ||
+		    path_fmt(r->part, sizeof(r->part), "%s.part", r->final) == -1)
+			return -1;
+		if (path_exists(r->final))
+			continue;
+		fd = open(r->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd != -1) {
+			r->seq++;
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* ring_dump_open: put a buffered stream and a pcap dumper (file header) on fd. */
+static int ring_dump_open(struct pcapring *r, int fd)
+{
+	if ((r->fp = fdopen(fd, "wb")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (setvbuf(r->fp, r->iobuf, _IOFBF, RING_IOBUF_LEN) != 0) {
+		fclose(r->fp);
+		r->fp = NULL;
+		return -1;
+	}
+	/* on failure libpcap has already closed the stream (header write error) */
+	if ((r->dumper = pcap_dump_fopen(r->pd, r->fp)) == NULL) {
+		r->fp = NULL;
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ring_open_file: start a new .part file for a packet at ts; -1 while backing off or on error. */
+static int ring_open_file(struct pcapring *r, const struct timespec *ts)
+{
+	int fd;
+
+	if (r->backoff && ts_before(ts, &r->retry_at))
+		return -1;
+	r->backoff = false;
+	/* mkdir again: the session directory may have been removed under us */
+	if (mkdir_p(r->sessdir) == -1 || (fd = ring_create(r, ts->tv_sec)) == -1) {
+		ring_warn(r, "create file in", r->sessdir);
+		ring_backoff(r, ts);
+		return -1;
+	}
+	if (ring_dump_open(r, fd) == -1) {
+		ring_warn(r, "open", r->part);
+		unlink(r->part);
+		ring_backoff(r, ts);
+		return -1;
+	}
+	r->file_bytes = RING_FILEHDR_LEN;
+	r->file_records = 0;
+	r->good_off = 0;
+	r->good_records = 0;
+	r->interval_end =
+	    r->rotate_interval > 0 ? interval_end(ts->tv_sec, r->rotate_interval) : INT64_MAX;
+	return 0;
+}
+
+/* ring_must_rotate: does a record of reclen bytes at ts belong in a new file? */
+static bool ring_must_rotate(const struct pcapring *r, const struct timespec *ts, uint64_t reclen)
+{
+	if (r->rotate_interval > 0 && ts->tv_sec >= r->interval_end)
+		return true;
+	return r->rotate_size > 0 && r->file_records > 0 && r->file_bytes + reclen > r->rotate_size;
+}
+
+/* ring_write: pcapring_write with the ring locked. */
+static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8_t *frame,
+                      size_t cap_len, uint32_t orig_len, struct pcap_ref *ref)
+{
+	struct pcap_pkthdr h;
+	uint32_t caplen = (uint32_t)MIN(cap_len, (size_t)r->snaplen);
+
+	if (r->fp != NULL && ring_must_rotate(r, ts, RING_RECHDR_LEN + caplen))
+		ring_close_file(r);
+	if (r->fp == NULL && ring_open_file(r, ts) == -1) {
+		r->st.write_errors++;
+		return -1;
+	}
+	h.ts.tv_sec = ts->tv_sec;
+	h.ts.tv_usec = (suseconds_t)(ts->tv_nsec / 1000);
+	h.caplen = caplen;
+	h.len = MAX(orig_len, caplen);
+	pcap_dump((u_char *)r->dumper, &h, frame);
+	r->file_records++;
+	if (ferror(r->fp)) {
+		ring_abort_file(r, ts);
+		return -1;
+	}
+	r->file_bytes += RING_RECHDR_LEN + caplen;
+	r->last_ts = *ts;
+	r->st.packets++;
+	r->st.bytes += RING_RECHDR_LEN + caplen;
+	if (ref != NULL) {
+		vx_strlcpy(ref->file, r->final, sizeof(ref->file));
+		ref->frame = r->file_records;
+	}
+	return 0;
+}
+
+int pcapring_write(struct pcapring *r, const struct timespec *ts, const uint8_t *frame,
+                   size_t cap_len, uint32_t orig_len, struct pcap_ref *ref)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->mu);
+	rc = ring_write(r, ts, frame, cap_len, orig_len, ref);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+void pcapring_tick(struct pcapring *r, const struct timespec *now)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->fp != NULL && r->rotate_interval > 0 && now->tv_sec >= r->interval_end)
+		ring_close_file(r);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void pcapring_flush(struct pcapring *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->fp != NULL) {
+		if (fflush(r->fp) != 0 || ferror(r->fp))
+			ring_abort_file(r, &r->last_ts);
+		else
+			ring_mark_good(r);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+void pcapring_finish(struct pcapring *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->fp != NULL)
+		ring_close_file(r);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void pcapring_close(struct pcapring *r)
+{
+	if (r == NULL)
+		return;
+	pcapring_finish(r);
+	ring_free(r);
+}
+
+void pcapring_get_stats(struct pcapring *r, struct pcapring_stats *st)
+{
+	pthread_mutex_lock(&r->mu);
+	*st = r->st;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* recover_trim: cut a stale .part back to its last whole record; -1 if it is no pcap. */
+static int recover_trim(const char *path)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p;
+	long good;
+	int rc;
+
+	if ((p = pcap_open_offline(path, eb)) == NULL) {
+		log_warnx("pcapring: %s: not recovered: %s", path, eb);
+		return -1;
+	}
+	good = ftell(pcap_file(p));
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+		good = ftell(pcap_file(p));
+	pcap_close(p);
+	/* PCAP_ERROR here means a record cut short by the crash */
+	if (rc == PCAP_ERROR && good > 0 && truncate(path, good) == -1)
+		log_warn("pcapring: truncate %s", path);
+	return 0;
+}
+
+/* recover_empty: remove a stale .part too short to hold even the file header. */
+static void recover_empty(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && (size_t)sb.st_size < RING_FILEHDR_LEN && unlink(path) == 0)
+		log_info("pcapring: removed empty %s", path);
+}
+
+/* recover_one: rename one stale "<base>.pcap.part" to "<base>.recovered.pcap". */
+static int recover_one(const char *sdir, const char *name)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int blen = (int)(strlen(name) - strlen(".pcap.part"));
+
+	if (path_fmt(from, sizeof(from), "%s/%s", sdir, name) == -1 ||
+	    path_fmt(to, sizeof(to), "%s/%.*s.recovered.pcap", sdir, blen, name) == -1) {
+		log_warn("pcapring: %s/%s", sdir, name);
+		return -1;
+	}
+	if (path_exists(to)) {
+		log_warnx("pcapring: %s: not recovered, %s exists", from, to);
+		return -1;
+	}
+	if (recover_trim(from) == -1) {
+		recover_empty(from);
+		return -1;
+	}
+	if (rename(from, to) == -1) {
+		log_warn("pcapring: rename %s", from);
+		return -1;
+	}
+	return 0;
+}
+
+int pcapring_recover(const char *dir, const char *session)
+{
+	char sdir[PATH_MAX];
+	struct dirent *de;
+	uint64_t seq;
+	DIR *d;
+	int n = 0;
+
+	if (dir == NULL || !session_name_ok(session) ||
+	    path_fmt(sdir, sizeof(sdir), "%s/%s", dir, session) == -1)
+		return -1;
+	if ((d = opendir(sdir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("pcapring: opendir %s", sdir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (name_classify(session, de->d_name, &seq) == NAME_PART &&
+		    recover_one(sdir, de->d_name) == 0)
+			n++;
+	closedir(d);
+	return n;
+}

@@ -73,6 +73,10 @@ void pcapring_tick(struct pcapring *, const struct timespec *now);
 /* pcapring_flush: flush buffered records to the .part file (it stays .part). */
 void pcapring_flush(struct pcapring *);
 
+/* pcapring_finish: flush, close and rename the open file now (shutdown);
+ * the ring stays usable (its stats too) and a later packet opens a new file. */
+void pcapring_finish(struct pcapring *);
+
 /* pcapring_close: flush, close and rename the open file; free the ring. */
 void pcapring_close(struct pcapring *);
 
