@@ -32,6 +32,9 @@ int log_getverbose(void)
 /* vlog: format one whole line and emit it with a single fputs, so lines
  * from several threads do not interleave. */
 static void vlog(const char *level, const char *fmt, va_list ap, const char *err)
+    __attribute__((format(printf, 2, 0)));
+
+static void vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {
 	char msg[1024], line[1200];
 

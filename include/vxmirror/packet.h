@@ -161,7 +161,7 @@ enum decode_err decode_icmp6(struct packet *, const uint8_t *p, size_t len);
  */
 enum decode_err decode_vxlan(const uint8_t *p, size_t len, uint32_t *vni, size_t *hlen);
 
-/* packet_l4_payload_cap: payload bytes actually captured (may be < payload_len). */
+/* packet_payload_cap: L4 payload bytes actually captured (may be < payload_len). */
 size_t packet_payload_cap(const struct packet *);
 
 #endif
