@@ -65,7 +65,7 @@ struct config {
 	struct session_conf *sessions;
 	size_t nsessions;
 	/* session that plain (unencapsulated) frames of a -r capture go to;
-	 * NULL = the first session, or "plain" (auto) when there is none */
+	 * NULL = an automatic session named "capture" (no VNI, no path MTU) */
 	char *offline_session;
 
 	struct analyzer_conf analyzer;
