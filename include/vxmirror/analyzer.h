@@ -46,8 +46,8 @@ struct analyzer;
 struct analyzer_stats {
 	uint64_t flows_active;
 	uint64_t flows_created;
-	uint64_t flows_evicted;  /* pushed out by max_flows (LRU) */
-	uint64_t flows_expired;  /* idle or closed timeout */
+	uint64_t flows_evicted; /* pushed out by max_flows (LRU) */
+	uint64_t flows_expired; /* idle or closed timeout */
 	uint64_t alerts[ALERT__MAX];
 	uint64_t alerts_suppressed; /* duplicates per flow and type */
 };
@@ -62,8 +62,8 @@ void analyzer_free(struct analyzer *);
  * or NULL when the session does not write pcaps.
  */
 void analyzer_packet(struct analyzer *, const struct session_conf *sess,
-		     const struct addr *mirror_src, const struct packet *pkt,
-		     const struct pcap_ref *ref);
+                     const struct addr *mirror_src, const struct packet *pkt,
+                     const struct pcap_ref *ref);
 
 /* analyzer_tick: expire idle/closed flows as of packet time `now`. */
 void analyzer_tick(struct analyzer *, const struct timespec *now);
@@ -73,7 +73,7 @@ void analyzer_get_stats(const struct analyzer *, struct analyzer_stats *);
 /* path_mtu_lookup: MTU towards `dst` in `sess` by longest-prefix match over
  * its routes, else its path_mtu; 0 when neither is configured.  *from says
  * which ("route 198.18.2.0/24", "session path_mtu"), may be NULL. */
-uint32_t path_mtu_lookup(const struct session_conf *sess, const struct addr *dst,
-			 char *from, size_t fromlen);
+uint32_t path_mtu_lookup(const struct session_conf *sess, const struct addr *dst, char *from,
+                         size_t fromlen);
 
 #endif
