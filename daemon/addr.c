@@ -134,7 +134,7 @@ int cidr_parse(const char *s, struct cidr *c, const char **why)
 	plen = strtoul(slash, &end, 10);
 	if (*slash == '\0' || *end != '\0' || errno != 0 || plen > maxlen) {
 		*why = c->addr.family == AF_INET ? "prefix length must be 0..32"
-						 : "prefix length must be 0..128";
+		                                 : "prefix length must be 0..128";
 		return -1;
 	}
 	c->plen = (uint8_t)plen;
@@ -240,7 +240,7 @@ const char *endpoint_fmt(const struct endpoint *ep, char *buf, size_t len)
 		port = ntohs(((const struct sockaddr_in6 *)&ep->ss)->sin6_port);
 		/* addr_from_sockaddr folds v4-mapped; print what was configured */
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&ep->ss)->sin6_addr, h,
-			  sizeof(h));
+		          sizeof(h));
 		snprintf(buf, len, "[%s]:%u", h, port);
 	} else {
 		port = ntohs(((const struct sockaddr_in *)&ep->ss)->sin_port);

@@ -128,7 +128,7 @@ void log_ratelimit(struct log_limit *l, const char *fmt, ...)
 	va_end(ap);
 	if (l->suppressed > 0) {
 		log_warnx("%s (%llu similar messages suppressed)", msg,
-			  (unsigned long long)l->suppressed);
+		          (unsigned long long)l->suppressed);
 		l->suppressed = 0;
 	} else
 		log_warnx("%s", msg);

@@ -1,1 +1,231 @@
-/* worker.c: being written */
+/*
+ * worker.c - the pipeline of one worker:
+ *
+ *   datagram -> allowlist -> VXLAN -> session -> decode -> pcap ring
+ *                                                      \-> analyzer -> alert log
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vxmirror/log.h"
+#include "vxmirror/packet.h"
+#include "vxmirror/util.h"
+#include "vxmirror/worker.h"
+
+/* on_alert: the analyzer's callback; write the line to the alert log. */
+static void on_alert(void *arg, enum alert_type type, json_t *alert)
+{
+	struct worker *w = arg;
+
+	(void)type;
+	if (w->ctx->alerts != NULL)
+		alertlog_write(w->ctx->alerts, alert); /* a failure is counted there */
+}
+
+void worker_init(struct worker *w, int id, struct ctx *ctx, struct event_base *base)
+{
+	struct log_limit ll = LOG_LIMIT_INIT(10, 60);
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->ctx = ctx;
+	w->base = base;
+	w->ll = ll;
+	w->an = analyzer_new(&ctx->cfg->analyzer, on_alert, w);
+}
+
+void worker_fini(struct worker *w)
+{
+	analyzer_free(w->an);
+	w->an = NULL;
+}
+
+/* source_allowed: true when allowed_sources is empty or matches. */
+static bool source_allowed(const struct config *cfg, const struct addr *src)
+{
+	if (cfg->nallowed == 0)
+		return true;
+	for (size_t i = 0; i < cfg->nallowed; i++)
+		if (cidr_contains(&cfg->allowed[i], src))
+			return true;
+	return false;
+}
+
+/* worker_session: the session of `vni`, through the worker's cache. */
+static struct session *worker_session(struct worker *w, uint32_t vni)
+{
+	struct session **slot = &w->cache[vni % WORKER_SESSION_CACHE];
+	struct session *s = *slot;
+
+	if (s != NULL && s->conf.vni == vni)
+		return s;
+	s = sessions_get(w->ctx->sessions, vni);
+	if (s != NULL)
+		*slot = s;
+	return s;
+}
+
+void worker_datagram(struct worker *w, const struct timespec *ts, const struct addr *src,
+                     const uint8_t *p, size_t len)
+{
+	char a[ADDR_STRLEN];
+	struct session *s;
+	enum decode_err e;
+	uint32_t vni;
+	size_t hlen;
+
+	w->st.datagrams++;
+	w->st.bytes += len;
+	if (!source_allowed(w->ctx->cfg, src)) {
+		w->st.not_allowed++;
+		log_ratelimit(&w->ll, "dropped datagram from %s: not in allowed_sources",
+		              addr_fmt(src, a, sizeof(a)));
+		return;
+	}
+	e = decode_vxlan(p, len, &vni, &hlen);
+	if (e != DEC_OK) {
+		w->st.bad_vxlan++;
+		w->st.decode[e]++;
+		return;
+	}
+	s = worker_session(w, vni);
+	if (s == NULL) {
+		w->st.unknown_vni++;
+		return;
+	}
+	worker_frame(w, s, ts, src, p + hlen, len - hlen);
+}
+
+/* count_frame: per-session and per-worker accounting of one inner frame. */
+static void count_frame(struct worker *w, struct session *s, const struct packet *pkt,
+                        enum decode_err e)
+{
+	w->st.delivered++;
+	w->st.decode[e]++;
+	atomic_fetch_add_explicit(&s->c.packets, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->c.bytes, pkt->wire_len, memory_order_relaxed);
+	if (pkt->flags & PKT_TRUNCATED) {
+		w->st.truncated++;
+		atomic_fetch_add_explicit(&s->c.truncated, 1, memory_order_relaxed);
+	}
+	if (e != DEC_OK && e != DEC_NOT_IP)
+		atomic_fetch_add_explicit(&s->c.decode_errors, 1, memory_order_relaxed);
+}
+
+void worker_frame(struct worker *w, struct session *s, const struct timespec *ts,
+                  const struct addr *mirror_src, const uint8_t *p, size_t len)
+{
+	struct pcap_ref ref, *refp = NULL;
+	struct packet pkt;
+	enum decode_err e;
+
+	pkt.ts = *ts;
+	e = decode_ether(&pkt, p, len);
+	count_frame(w, s, &pkt, e);
+	/* Every frame is written, even one that failed to decode: the pcap is
+	 * the record of what was mirrored.  orig_len is the true length. */
+	if (s->ring != NULL && pcapring_write(s->ring, ts, p, len, pkt.wire_len, &ref) == 0)
+		refp = &ref;
+	if (e == DEC_OK)
+		analyzer_packet(w->an, &s->conf, mirror_src, &pkt, refp);
+	if (ts->tv_sec != w->last_tick.tv_sec)
+		worker_tick(w, ts);
+}
+
+void worker_tick(struct worker *w, const struct timespec *now)
+{
+	w->last_tick = *now;
+	analyzer_tick(w->an, now);
+}
+
+/* sum_stats: add worker counters together. */
+static void sum_stats(const struct worker *w, size_t n, struct worker_stats *t,
+                      struct analyzer_stats *as)
+{
+	struct analyzer_stats one;
+
+	_Static_assert(sizeof(*t) % sizeof(uint64_t) == 0, "worker_stats holds only uint64_t");
+	memset(t, 0, sizeof(*t));
+	memset(as, 0, sizeof(*as));
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t *src = (const uint64_t *)&w[i].st;
+		uint64_t *dst = (uint64_t *)t;
+		for (size_t k = 0; k < sizeof(*t) / sizeof(uint64_t); k++)
+			dst[k] += src[k];
+		analyzer_get_stats(w[i].an, &one);
+		as->flows_active += one.flows_active;
+		as->flows_created += one.flows_created;
+		as->flows_evicted += one.flows_evicted;
+		as->flows_expired += one.flows_expired;
+		as->alerts_suppressed += one.alerts_suppressed;
+		for (int k = 0; k < ALERT__MAX; k++)
+			as->alerts[k] += one.alerts[k];
+	}
+}
+
+/* summary_sessions: one line per session. */
+static void summary_sessions(const struct ctx *ctx, FILE *f)
+{
+	struct session_table *t = ctx->sessions;
+	struct pcapring_stats ps;
+	char vni[16];
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++) {
+		struct session *s = t->v[i];
+		if (s->conf.vni == VNI_NONE)
+			vx_strlcpy(vni, "none", sizeof(vni));
+		else
+			snprintf(vni, sizeof(vni), "%u", s->conf.vni);
+		session_pcap_stats(s, &ps);
+		fprintf(f,
+		        "summary: session=%s vni=%s packets=%" PRIu64 " bytes=%" PRIu64
+		        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " pcap_packets=%" PRIu64
+		        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 "\n",
+		        s->conf.name, vni, (uint64_t)atomic_load(&s->c.packets),
+		        (uint64_t)atomic_load(&s->c.bytes), (uint64_t)atomic_load(&s->c.truncated),
+		        (uint64_t)atomic_load(&s->c.decode_errors), ps.packets, ps.files_rotated,
+		        ps.write_errors);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+void workers_summary(struct worker *w, size_t n, const struct ctx *ctx, FILE *f)
+{
+	struct worker_stats t;
+	struct analyzer_stats as;
+	struct alertlog_stats ls = {0};
+	uint64_t decode_errors = 0;
+
+	sum_stats(w, n, &t, &as);
+	for (int k = 0; k < DEC__MAX; k++)
+		if (k != DEC_OK && k != DEC_NOT_IP && k != DEC_VXLAN_SHORT &&
+		    k != DEC_VXLAN_FLAGS && k != DEC_GENEVE)
+			decode_errors += t.decode[k];
+	if (ctx->alerts != NULL)
+		alertlog_get_stats(ctx->alerts, &ls);
+	fprintf(f,
+	        "summary: datagrams=%" PRIu64 " bytes=%" PRIu64 " delivered=%" PRIu64
+	        " not_allowed=%" PRIu64 " bad_vxlan=%" PRIu64 " unknown_vni=%" PRIu64
+	        " not_vxlan=%" PRIu64 " oversize=%" PRIu64 " truncated=%" PRIu64
+	        " decode_errors=%" PRIu64 " not_ip=%" PRIu64 " kernel_drops=%" PRIu64 "\n",
+	        t.datagrams, t.bytes, t.delivered, t.not_allowed, t.bad_vxlan, t.unknown_vni,
+	        t.not_vxlan, t.oversize, t.truncated, decode_errors, t.decode[DEC_NOT_IP],
+	        t.kernel_drops);
+	for (int k = 1; k < DEC__MAX; k++)
+		if (t.decode[k] > 0)
+			fprintf(f, "summary: decode %s=%" PRIu64 "\n",
+			        decode_err_name((enum decode_err)k), t.decode[k]);
+	summary_sessions(ctx, f);
+	fprintf(f,
+	        "summary: flows_created=%" PRIu64 " flows_active=%" PRIu64 " flows_evicted=%" PRIu64
+	        " alerts_written=%" PRIu64 " alert_write_errors=%" PRIu64
+	        " alerts_suppressed=%" PRIu64 "\n",
+	        as.flows_created, as.flows_active, as.flows_evicted, ls.written, ls.write_errors,
+	        as.alerts_suppressed);
+	for (int k = 0; k < ALERT__MAX; k++)
+		fprintf(f, "summary: alerts type=%s count=%" PRIu64 "\n",
+		        alert_type_name((enum alert_type)k), as.alerts[k]);
+}

@@ -30,31 +30,31 @@ struct session_conf {
 	uint32_t path_mtu;          /* 0 = not configured */
 	struct route_conf *routes;
 	size_t nroutes;
-	bool pcap;                  /* write pcaps for this session (default on) */
-	int line;                   /* where it was defined, for messages */
+	bool pcap; /* write pcaps for this session (default on) */
+	int line;  /* where it was defined, for messages */
 };
 
 struct pcap_conf {
-	uint64_t rotate_size;       /* bytes; 0 = no size rotation */
-	uint64_t rotate_interval;   /* seconds; 0 = no time rotation */
-	uint32_t keep_files;        /* per session; 0 = keep all */
-	uint32_t snaplen;           /* bytes kept per packet in the pcap */
+	uint64_t rotate_size;     /* bytes; 0 = no size rotation */
+	uint64_t rotate_interval; /* seconds; 0 = no time rotation */
+	uint32_t keep_files;      /* per session; 0 = keep all */
+	uint32_t snaplen;         /* bytes kept per packet in the pcap */
 };
 
 struct analyzer_conf {
-	uint32_t retransmit_threshold; /* pmtud_blackhole: retransmits of one segment */
-	uint32_t max_flows;            /* flow table cap (LRU eviction) */
-	uint64_t flow_timeout;         /* idle timeout, seconds */
-	uint64_t closed_timeout;       /* after FIN/RST, seconds */
+	uint32_t retransmit_threshold;    /* pmtud_blackhole: retransmits of one segment */
+	uint32_t max_flows;               /* flow table cap (LRU eviction) */
+	uint64_t flow_timeout;            /* idle timeout, seconds */
+	uint64_t closed_timeout;          /* after FIN/RST, seconds */
 	uint32_t fragment_alert_interval; /* seconds between `fragmented` alerts per session */
 };
 
 struct config {
-	char *path;                 /* file it was loaded from */
+	char *path; /* file it was loaded from */
 
 	struct endpoint *listen;
 	size_t nlisten;
-	struct cidr *allowed;       /* empty = allow all */
+	struct cidr *allowed; /* empty = allow all */
 	size_t nallowed;
 
 	char *pcap_dir;
@@ -90,7 +90,7 @@ struct config_errors {
 struct config *config_load(const char *path, struct config_errors *errs);
 /* config_load_string: the same from memory (tests, fuzzing); `name` stands in for the path. */
 struct config *config_load_string(const char *name, const char *yaml, size_t len,
-				  struct config_errors *errs);
+                                  struct config_errors *errs);
 void config_free(struct config *);
 void config_errors_print(const struct config_errors *, const char *path, FILE *);
 void config_errors_free(struct config_errors *);
@@ -102,7 +102,8 @@ void config_print(const struct config *, FILE *);
 const struct session_conf *config_find_vni(const struct config *, uint32_t vni);
 const struct session_conf *config_find_name(const struct config *, const char *name);
 
-/* parse_size: "100MiB", "1GB", "4096" -> bytes.  parse_duration: "5m", "1h", "30s", "250ms" is rejected (whole seconds). */
+/* parse_size: "100MiB", "1GB", "4096" -> bytes.  parse_duration: "5m", "1h", "30s", "250ms" is
+ * rejected (whole seconds). */
 int parse_size(const char *, uint64_t *out);
 int parse_duration(const char *, uint64_t *seconds);
 

@@ -20,7 +20,7 @@ void log_init(const char *progname, int verbose);
 void log_setverbose(int verbose);
 int log_getverbose(void);
 
-void log_warn(const char *, ...) VX_PRINTF(1, 2);    /* appends strerror(errno) */
+void log_warn(const char *, ...) VX_PRINTF(1, 2); /* appends strerror(errno) */
 void log_warnx(const char *, ...) VX_PRINTF(1, 2);
 void log_info(const char *, ...) VX_PRINTF(1, 2);
 void log_debug(const char *, ...) VX_PRINTF(1, 2);
@@ -39,7 +39,10 @@ struct log_limit {
 	int64_t last_s;
 	uint64_t suppressed;
 };
-#define LOG_LIMIT_INIT(burst, interval) {(burst), (interval), (burst), 0, 0}
+#define LOG_LIMIT_INIT(burst, interval)                                                            \
+	{                                                                                          \
+		(burst), (interval), (burst), 0, 0                                                 \
+	}
 
 /* log_ratelimit: log_warnx() through the limiter `l`. */
 void log_ratelimit(struct log_limit *l, const char *, ...) VX_PRINTF(2, 3);

@@ -59,21 +59,21 @@
 /* Decode results.  0 is success; each error has its own counter. */
 enum decode_err {
 	DEC_OK = 0,
-	DEC_ETH_SHORT,      /* not even 14 bytes of Ethernet */
-	DEC_VLAN_DEPTH,     /* more than two VLAN tags */
-	DEC_NOT_IP,         /* ethertype other than IPv4/IPv6 (counted, still written) */
-	DEC_IP_SHORT,       /* truncated before the end of the fixed IP header */
-	DEC_IP_VERSION,     /* version field does not match the ethertype */
-	DEC_IP_HLEN,        /* IHL < 5 */
-	DEC_IP_LEN,         /* total length smaller than the header */
-	DEC_IP6_EXT,        /* an IPv6 extension header chain that is malformed or too deep */
-	DEC_TCP_OFF,        /* TCP data offset < 5, or beyond the IP payload */
-	DEC_TCP_OPT,        /* an option runs past the header, or a zero/bad option length */
-	DEC_UDP_LEN,        /* UDP length smaller than 8 */
-	DEC_ICMP,           /* malformed ICMP error */
-	DEC_VXLAN_SHORT,    /* VXLAN datagram shorter than 8 bytes */
-	DEC_VXLAN_FLAGS,    /* I flag not set */
-	DEC_GENEVE,         /* malformed GENEVE header */
+	DEC_ETH_SHORT,   /* not even 14 bytes of Ethernet */
+	DEC_VLAN_DEPTH,  /* more than two VLAN tags */
+	DEC_NOT_IP,      /* ethertype other than IPv4/IPv6 (counted, still written) */
+	DEC_IP_SHORT,    /* truncated before the end of the fixed IP header */
+	DEC_IP_VERSION,  /* version field does not match the ethertype */
+	DEC_IP_HLEN,     /* IHL < 5 */
+	DEC_IP_LEN,      /* total length smaller than the header */
+	DEC_IP6_EXT,     /* an IPv6 extension header chain that is malformed or too deep */
+	DEC_TCP_OFF,     /* TCP data offset < 5, or beyond the IP payload */
+	DEC_TCP_OPT,     /* an option runs past the header, or a zero/bad option length */
+	DEC_UDP_LEN,     /* UDP length smaller than 8 */
+	DEC_ICMP,        /* malformed ICMP error */
+	DEC_VXLAN_SHORT, /* VXLAN datagram shorter than 8 bytes */
+	DEC_VXLAN_FLAGS, /* I flag not set */
+	DEC_GENEVE,      /* malformed GENEVE header */
 	DEC__MAX
 };
 
@@ -86,8 +86,8 @@ struct quoted {
 	uint8_t proto;
 	uint16_t sport, dport; /* 0 when the quote was cut before the ports */
 	struct addr src, dst;
-	uint32_t ip_len;       /* total length of the packet that was too big */
-	uint32_t seq;          /* TCP sequence number when quoted (PKT_QUOTED + proto TCP) */
+	uint32_t ip_len; /* total length of the packet that was too big */
+	uint32_t seq;    /* TCP sequence number when quoted (PKT_QUOTED + proto TCP) */
 	bool has_ports;
 	bool has_seq;
 };
@@ -105,31 +105,31 @@ struct packet {
 	 */
 	uint32_t wire_len;
 
-	uint16_t flags;       /* PKT_* */
-	uint16_t ethertype;   /* innermost, after VLAN tags */
-	uint16_t vlan[2];     /* 802.1Q/802.1ad VIDs, outermost first */
+	uint16_t flags;     /* PKT_* */
+	uint16_t ethertype; /* innermost, after VLAN tags */
+	uint16_t vlan[2];   /* 802.1Q/802.1ad VIDs, outermost first */
 	uint8_t nvlan;
 
 	/* Offsets into frame; 0 when the layer is absent. */
 	uint16_t l3_off, l4_off, payload_off;
 
 	/* IP */
-	uint8_t ipver;        /* 4, 6 or 0 */
-	uint8_t proto;        /* upper-layer protocol after IPv6 extension headers */
-	uint8_t ttl;          /* TTL or hop limit */
-	uint16_t ip_hlen;     /* IPv4 IHL*4, or 40 + extension headers for IPv6 */
-	uint32_t ip_len;      /* IPv4 total length, or 40 + IPv6 payload length */
-	uint32_t ip_id;       /* IPv4 id, or IPv6 fragment header id */
-	uint16_t frag_off;    /* fragment offset in bytes */
+	uint8_t ipver;     /* 4, 6 or 0 */
+	uint8_t proto;     /* upper-layer protocol after IPv6 extension headers */
+	uint8_t ttl;       /* TTL or hop limit */
+	uint16_t ip_hlen;  /* IPv4 IHL*4, or 40 + extension headers for IPv6 */
+	uint32_t ip_len;   /* IPv4 total length, or 40 + IPv6 payload length */
+	uint32_t ip_id;    /* IPv4 id, or IPv6 fragment header id */
+	uint16_t frag_off; /* fragment offset in bytes */
 	struct addr src, dst;
 
 	/* L4 */
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
-	uint8_t tcp_hlen;     /* data offset * 4 */
+	uint8_t tcp_hlen; /* data offset * 4 */
 	uint16_t tcp_win;
-	uint16_t tcp_mss;     /* valid with PKT_HAS_MSS */
-	uint8_t tcp_wscale;   /* 0xff when absent */
+	uint16_t tcp_mss;   /* valid with PKT_HAS_MSS */
+	uint8_t tcp_wscale; /* 0xff when absent */
 	uint32_t seq, ack;
 	uint32_t payload_len; /* L4 payload length from the headers (true, not captured) */
 

@@ -38,8 +38,8 @@ struct pcapring_conf {
 
 /* Where a packet was written, for an alert's "pcap" field. */
 struct pcap_ref {
-	char file[512];   /* final path (".pcap", not ".part") */
-	uint64_t frame;   /* 1-based frame number in that file, as Wireshark shows it */
+	char file[512]; /* final path (".pcap", not ".part") */
+	uint64_t frame; /* 1-based frame number in that file, as Wireshark shows it */
 };
 
 struct pcapring_stats {
@@ -65,7 +65,7 @@ struct pcapring *pcapring_open(const struct pcapring_conf *);
  * rate limit).
  */
 int pcapring_write(struct pcapring *, const struct timespec *ts, const uint8_t *frame,
-		   size_t cap_len, uint32_t orig_len, struct pcap_ref *ref);
+                   size_t cap_len, uint32_t orig_len, struct pcap_ref *ref);
 
 /* pcapring_tick: close the current file if its interval ended before `now` (idle sessions). */
 void pcapring_tick(struct pcapring *, const struct timespec *now);
