@@ -29,6 +29,7 @@
 #define ERRORS_MAX 100     /* then one "too many errors" line */
 #define VISITS_MAX 2000000 /* node visits: bounds alias fan-out */
 #define LISTEN_MAX 64
+#define WORKERS_MAX 64
 #define FILE_MAX   (16u << 20) /* a config file is not a data set */
 #define KEYS_MAX   32          /* per mapping table (seen-key bitmask) */
 #define PATH_MAX_  160         /* "sessions[12].routes[3].prefix" */
@@ -85,6 +86,13 @@ static void config_defaults(struct config *cfg)
 	cfg->listen = xcalloc(1, sizeof(*cfg->listen));
 	if (endpoint_parse("0.0.0.0:4789", &cfg->listen[0], &why) == -1)
 		fatalx("%s: bad built-in listen address: %s", __func__, why);
+	cfg->geneve_listen = NULL;
+	cfg->ngeneve = 0;
+	cfg->workers = 1;
+	cfg->rcvbuf = 32ull << 20;
+	cfg->http_enabled = true;
+	if (endpoint_parse("127.0.0.1:9477", &cfg->http_listen, &why) == -1)
+		fatalx("%s: bad built-in http address: %s", __func__, why);
 	cfg->allowed = NULL; /* allow all */
 	cfg->nallowed = 0;
 	cfg->pcap_dir = xstrdup("vxmirror-out/pcap");
@@ -680,19 +688,23 @@ static bool listen_add(struct ld *ld, struct val *iv, struct endpoint *eps, size
 	return true;
 }
 
+/* set_listen: a list of endpoints; `listen` needs one, `geneve_listen` may be empty. */
 static void set_listen(struct ld *ld, const struct key *k, struct val *v)
 {
 	yaml_node_item_t one, *ids = NULL;
 	size_t n = list_items(ld, v, &one, &ids), ok = 0;
-	struct endpoint *eps;
+	bool geneve = strcmp(k->name, "geneve_listen") == 0;
+	struct endpoint *eps, **dst;
+	size_t *ndst;
 	char path[PATH_MAX_];
 	struct val iv;
 
-	(void)k;
-	if (n == 0 || n > LISTEN_MAX) {
+	dst = geneve ? &ld->cfg->geneve_listen : &ld->cfg->listen;
+	ndst = geneve ? &ld->cfg->ngeneve : &ld->cfg->nlisten;
+	if ((n == 0 && !geneve) || n > LISTEN_MAX) {
 		if (v->n->type != YAML_MAPPING_NODE)
-			verr(ld, v, "needs 1..%d addr:port endpoints (e.g. 0.0.0.0:4789)",
-			     LISTEN_MAX);
+			verr(ld, v, "needs %d..%d addr:port endpoints (e.g. %s)", geneve ? 0 : 1,
+			     LISTEN_MAX, geneve ? "0.0.0.0:6081" : "0.0.0.0:4789");
 		return;
 	}
 	eps = xcalloc(n, sizeof(*eps));
@@ -703,9 +715,56 @@ static void set_listen(struct ld *ld, const struct key *k, struct val *v)
 		if (listen_add(ld, &iv, eps, ok))
 			ok++;
 	}
-	free(ld->cfg->listen);
-	ld->cfg->listen = eps;
-	ld->cfg->nlisten = ok;
+	free(*dst);
+	*dst = eps;
+	*ndst = ok;
+}
+
+/* set_workers: "auto" or 1..WORKERS_MAX. */
+static void set_workers(struct ld *ld, const struct key *k, struct val *v)
+{
+	const char *s = text(ld, v, "auto or a number of threads");
+	uint64_t x;
+
+	if (s == NULL)
+		return;
+	if (strcmp(s, "auto") == 0) {
+		ld->cfg->workers = 0;
+		return;
+	}
+	if (number(ld, k, v, parse_uint, fmt_plain, "auto or a number of threads", &x))
+		ld->cfg->workers = (uint32_t)x;
+}
+
+/* set_http_listen: an endpoint, or off. */
+static void set_http_listen(struct ld *ld, const struct key *k, struct val *v)
+{
+	const char *s = text(ld, v, "addr:port or off"), *why;
+	bool off;
+
+	(void)k;
+	if (s == NULL)
+		return;
+	if (parse_bool(s, &off) == 0 && !off) {
+		ld->cfg->http_enabled = false;
+		return;
+	}
+	if (endpoint_parse(s, &ld->cfg->http_listen, &why) == -1) {
+		verr(ld, v, "'%.60s': %s", s, why);
+		return;
+	}
+	ld->cfg->http_enabled = true;
+}
+
+static const struct key http_keys[] = {
+    {"listen", set_http_listen, 0, 0, 0, 0, NULL},
+};
+
+static void set_http(struct ld *ld, const struct key *k, struct val *v)
+{
+	(void)k;
+	v->obj = ld->cfg;
+	walk_map(ld, v, http_keys, nitems(http_keys));
 }
 
 static void set_allowed(struct ld *ld, const struct key *k, struct val *v)
@@ -1074,6 +1133,10 @@ static void set_sessions(struct ld *ld, const struct key *k, struct val *v)
 
 static const struct key top_keys[] = {
     {"listen", set_listen, 0, 0, 0, 0, NULL},
+    {"geneve_listen", set_listen, 0, 0, 0, 0, NULL},
+    {"workers", set_workers, 0, 0, 1, WORKERS_MAX, NULL},
+    {"rcvbuf", set_size, offsetof(struct config, rcvbuf), 8, 64 << 10, 1ull << 30, NULL},
+    {"http", set_http, 0, 0, 0, 0, NULL},
     {"allowed_sources", set_allowed, 0, 0, 0, 0, NULL},
     {"pcap_dir", set_path, offsetof(struct config, pcap_dir), 0, 0, 0, NULL},
     {"alert_log", set_path, offsetof(struct config, alert_log), 0, 0, 0, NULL},
@@ -1232,6 +1295,7 @@ void config_free(struct config *cfg)
 	free(cfg->sessions);
 	free(cfg->path);
 	free(cfg->listen);
+	free(cfg->geneve_listen);
 	free(cfg->allowed);
 	free(cfg->pcap_dir);
 	free(cfg->alert_log);
@@ -1280,6 +1344,20 @@ static void print_net(const struct config *cfg, FILE *fp)
 	fprintf(fp, "listen:\n");
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		fprintf(fp, "  - \"%s\"\n", endpoint_fmt(&cfg->listen[i], buf, sizeof(buf)));
+	fprintf(fp, "geneve_listen:%s\n", cfg->ngeneve == 0 ? " []" : "");
+	for (size_t i = 0; i < cfg->ngeneve; i++)
+		fprintf(fp, "  - \"%s\"\n", endpoint_fmt(&cfg->geneve_listen[i], buf, sizeof(buf)));
+	if (cfg->workers == 0)
+		fprintf(fp, "workers: auto\n");
+	else
+		fprintf(fp, "workers: %" PRIu32 "\n", cfg->workers);
+	fprintf(fp, "rcvbuf: %s  # %" PRIu64 " bytes\n", fmt_size(cfg->rcvbuf, buf, sizeof(buf)),
+	        cfg->rcvbuf);
+	fprintf(fp, "http:\n  listen: ");
+	if (cfg->http_enabled)
+		fprintf(fp, "\"%s\"\n", endpoint_fmt(&cfg->http_listen, buf, sizeof(buf)));
+	else
+		fprintf(fp, "off\n");
 	fprintf(fp, "allowed_sources:%s\n", cfg->nallowed == 0 ? " []  # allow all" : "");
 	for (size_t i = 0; i < cfg->nallowed; i++)
 		fprintf(fp, "  - %s\n", cidr_fmt(&cfg->allowed[i], buf, sizeof(buf)));

@@ -117,6 +117,11 @@ static void expect_defaults(const struct config *cfg)
 	cr_expect_eq(cfg->analyzer.flow_timeout, 300);
 	cr_expect_eq(cfg->analyzer.closed_timeout, 30);
 	cr_expect_eq(cfg->analyzer.fragment_alert_interval, 60);
+	cr_expect_eq(cfg->ngeneve, 0);
+	cr_expect_eq(cfg->workers, 1);
+	cr_expect_eq(cfg->rcvbuf, 32ull << 20);
+	cr_expect(cfg->http_enabled);
+	cr_expect_str_eq(fmt_ep(&cfg->http_listen, buf), "127.0.0.1:9477");
 }
 
 /* expect_same: two configs hold the same effective settings. */
@@ -139,6 +144,14 @@ static void expect_same(const struct config *a, const struct config *b)
 	if (a->offline_session != NULL && b->offline_session != NULL)
 		cr_expect_str_eq(a->offline_session, b->offline_session);
 	cr_expect_eq(memcmp(&a->analyzer, &b->analyzer, sizeof(a->analyzer)), 0);
+	cr_assert_eq(a->ngeneve, b->ngeneve);
+	for (size_t i = 0; i < a->ngeneve; i++)
+		cr_expect_str_eq(fmt_ep(&a->geneve_listen[i], x), fmt_ep(&b->geneve_listen[i], y));
+	cr_expect_eq(a->workers, b->workers);
+	cr_expect_eq(a->rcvbuf, b->rcvbuf);
+	cr_expect_eq(a->http_enabled, b->http_enabled);
+	if (a->http_enabled && b->http_enabled)
+		cr_expect_str_eq(fmt_ep(&a->http_listen, x), fmt_ep(&b->http_listen, y));
 	cr_assert_eq(a->nsessions, b->nsessions);
 	for (size_t i = 0; i < a->nsessions; i++) {
 		const struct session_conf *s = &a->sessions[i], *t = &b->sessions[i];
@@ -871,4 +884,47 @@ Test(units, bad_durations)
 		cr_expect_eq(parse_duration(bad[i], &v), -1, "parse_duration accepted \"%s\"",
 		             bad[i]);
 	cr_expect_eq(v, 42, "output written on failure");
+}
+
+/* --- ingest and operations keys ------------------------------------------ */
+
+Test(config, workers_rcvbuf_geneve_http)
+{
+	char buf[ADDR_STRLEN + 8];
+	struct config *c = load_ok("workers: auto\n"
+	                           "rcvbuf: 64MiB\n"
+	                           "geneve_listen: [\"0.0.0.0:6081\", \"[::]:6081\"]\n"
+	                           "http: {listen: \"[::1]:19477\"}\n");
+	char *text = print_text(c);
+	struct config *d = load_ok(text);
+
+	cr_expect_eq(c->workers, 0);
+	cr_expect_eq(c->rcvbuf, 64ull << 20);
+	cr_assert_eq(c->ngeneve, 2);
+	cr_expect_str_eq(fmt_ep(&c->geneve_listen[1], buf), "[::]:6081");
+	cr_expect(c->http_enabled);
+	cr_expect_str_eq(fmt_ep(&c->http_listen, buf), "[::1]:19477");
+	expect_same(c, d);
+	free(text);
+	config_free(c);
+	config_free(d);
+	c = load_ok("workers: 4\nhttp:\n  listen: off\n");
+	cr_expect_eq(c->workers, 4);
+	cr_expect(!c->http_enabled);
+	text = print_text(c);
+	d = load_ok(text);
+	expect_same(c, d);
+	free(text);
+	config_free(c);
+	config_free(d);
+}
+
+Test(config_errors, workers_rcvbuf_http)
+{
+	expect_error("workers: 0\n", "t.yaml:1: workers: 0 is out of range (1..64)");
+	expect_error("workers: many\n", "t.yaml:1: workers: 'many' is not auto or a number");
+	expect_error("\nrcvbuf: 1\n", "t.yaml:2: rcvbuf: 1 is out of range");
+	expect_error("http:\n  listen: 1.2.3.4\n", "t.yaml:2: http.listen: '1.2.3.4'");
+	expect_error("http:\n  port: 9\n", "t.yaml:2: http: unknown key 'port'");
+	expect_error("geneve_listen: [nope]\n", "t.yaml:1: geneve_listen[0]: 'nope'");
 }
