@@ -1,0 +1,66 @@
+/*
+ * metrics.h - a point-in-time copy of every counter, and its renderings.
+ *
+ * The daemon fills a struct metrics_snapshot (main.c: metrics_collect) and
+ * hands it to the renderers, which know nothing about workers, sessions or
+ * locks: /metrics renders the Prometheus text format from it, /healthz
+ * decides from it, and the stop summary could too.  Collecting is cheap and
+ * happens per request, never per packet.
+ */
+#ifndef VXMIRROR_METRICS_H
+#define VXMIRROR_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vxmirror/alertlog.h"
+#include "vxmirror/analyzer.h"
+#include "vxmirror/config.h"
+#include "vxmirror/pcapring.h"
+#include "vxmirror/stats.h"
+
+struct metrics_session {
+	char name[CONFIG_NAME_MAX];
+	uint32_t vni;      /* VNI_NONE (session.h) for the offline "capture" session */
+	bool auto_created; /* by unknown_vni: auto */
+	bool pcap_enabled; /* pcap: on, and the ring could be opened */
+	bool pcap_failing; /* the ring is backing off after a write error */
+	uint64_t packets, bytes, truncated, decode_errors;
+	struct pcapring_stats pcap;
+};
+
+struct metrics_snapshot {
+	/* process */
+	double start_time;       /* unix time the daemon started */
+	uint32_t workers;
+	uint32_t listeners;      /* sockets bound */
+	bool listening;          /* every configured listener is bound */
+
+	/* ingest and analysis, summed over workers */
+	struct worker_stats ingest;
+	struct analyzer_stats analyzer;
+	struct alertlog_stats alerts;
+	bool alertlog_failing;   /* the last alert write failed */
+	uint64_t sessions_auto_refused; /* unknown VNIs beyond the automatic session limit */
+
+	/* configuration */
+	uint64_t reloads;        /* successful SIGHUP reloads */
+	uint64_t reload_errors;  /* reloads refused (bad file), old config kept */
+	char config_error[256];  /* the last reload error, "" if none */
+
+	struct metrics_session *sessions;
+	size_t nsessions;
+};
+
+/* metrics_render: the Prometheus text exposition format (version 0.0.4). */
+void metrics_render(const struct metrics_snapshot *, FILE *out);
+
+/*
+ * metrics_health: 0 when healthy (listening, alert log writable, no pcap
+ * ring failing); otherwise -1 and a one-line reason in `why`.
+ */
+int metrics_health(const struct metrics_snapshot *, char *why, size_t len);
+
+#endif
