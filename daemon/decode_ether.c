@@ -123,3 +123,12 @@ enum decode_err decode_ether(struct packet *pkt, const uint8_t *p, size_t len)
 		return e;
 	return ether_l3(pkt, p, len, r.off);
 }
+
+enum decode_err decode_ip(struct packet *pkt, const uint8_t *p, size_t len)
+{
+	packet_reset(pkt, p, len);
+	if (len < 1)
+		return DEC_IP_SHORT;
+	pkt->ethertype = (p[0] >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+	return ether_l3(pkt, p, len, 0);
+}

@@ -1,8 +1,13 @@
 /*
- * main.c - vxmirrord: command line, signals and wiring of the pipeline.
+ * main.c - vxmirrord: command line, signals, reload and wiring of the pipeline.
+ *
+ * Threads: the main thread runs an event base for signals, the 1 s flush
+ * timer (and HTTP); each worker runs its own event base with its own
+ * sockets and flow table.  Offline mode (-r) runs one worker inline.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +16,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "vxmirror/alertlog.h"
 #include "vxmirror/config.h"
@@ -21,6 +27,7 @@
 #include "vxmirror/worker.h"
 
 #define DEFAULT_CONFIG "/etc/vxmirror/vxmirror.yaml"
+#define NSIGS          4
 
 struct opts {
 	const char *config;
@@ -31,12 +38,21 @@ struct opts {
 };
 
 struct daemon {
+	const struct opts *o;
 	struct ctx ctx;
-	struct config *cfg;
+	struct config *cfg;       /* in force */
+	struct config **old_cfgs; /* replaced by reloads; workers may still read them */
+	size_t nold_cfgs;
+	struct alertlog **old_logs;
+	size_t nold_logs;
 	struct event_base *base;
-	struct worker w;
-	struct event *sigs[4];
+	struct worker *w;
+	size_t nw;
+	struct event *sigs[NSIGS];
 	struct event *timer;
+	uint64_t reloads, reload_errors;
+	char reload_error[256];
+	double start_time;
 };
 
 static void usage(FILE *f)
@@ -59,7 +75,8 @@ static void usage(FILE *f)
 	        "  -h, --help            this help\n"
 	        "\n"
 	        "Signals: SIGTERM/SIGINT stop cleanly (pcaps closed and renamed);\n"
-	        "SIGHUP/SIGUSR1 reopen the alert log (logrotate).\n");
+	        "SIGHUP reloads the configuration and reopens the alert log;\n"
+	        "SIGUSR1 only reopens the alert log (logrotate).\n");
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -113,19 +130,6 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* load_config: load or print every error as file:line and return NULL. */
-static struct config *load_config(const char *path)
-{
-	struct config_errors errs = {0};
-	struct config *cfg;
-
-	cfg = config_load(path, &errs);
-	if (cfg == NULL)
-		config_errors_print(&errs, path, stderr);
-	config_errors_free(&errs);
-	return cfg;
-}
-
 /* absolutize: make a relative path absolute against the working directory,
  * so alerts name pcap files by a path that works from anywhere. */
 static void absolutize(char **path)
@@ -142,10 +146,105 @@ static void absolutize(char **path)
 	*path = abs;
 }
 
-/* on_signal: signals arrive here through libevent, in the loop. */
+/* load_config: load, or print every error as file:line and return NULL;
+ * the first error is kept in `first` (may be NULL). */
+static struct config *load_config(const char *path, char *first, size_t len)
+{
+	struct config_errors errs = {0};
+	struct config *cfg;
+
+	cfg = config_load(path, &errs);
+	if (cfg == NULL) {
+		config_errors_print(&errs, path, stderr);
+		if (first != NULL && errs.n > 0)
+			snprintf(first, len, "%.80s:%d: %.150s", path, errs.v[0].line,
+			         errs.v[0].msg);
+	} else {
+		absolutize(&cfg->pcap_dir);
+		absolutize(&cfg->alert_log);
+	}
+	config_errors_free(&errs);
+	return cfg;
+}
+
+/* keep_old: remember a replaced pointer until exit. */
+static void keep_old(void ***v, size_t *n, void *p)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = p;
+}
+
+/* restart_only: warn about settings a reload cannot change. */
+static void restart_only(const struct config *a, const struct config *b)
+{
+	char x[ADDR_STRLEN + 8], y[ADDR_STRLEN + 8];
+	bool net = a->nlisten != b->nlisten || a->ngeneve != b->ngeneve ||
+	           a->workers != b->workers || a->rcvbuf != b->rcvbuf ||
+	           a->http_enabled != b->http_enabled ||
+	           strcmp(endpoint_fmt(&a->http_listen, x, sizeof(x)),
+	                  endpoint_fmt(&b->http_listen, y, sizeof(y))) != 0;
+
+	for (size_t i = 0; !net && i < a->nlisten; i++)
+		net = strcmp(endpoint_fmt(&a->listen[i], x, sizeof(x)),
+		             endpoint_fmt(&b->listen[i], y, sizeof(y))) != 0;
+	for (size_t i = 0; !net && i < a->ngeneve; i++)
+		net = strcmp(endpoint_fmt(&a->geneve_listen[i], x, sizeof(x)),
+		             endpoint_fmt(&b->geneve_listen[i], y, sizeof(y))) != 0;
+	if (net)
+		log_warnx("reload: listen, geneve_listen, workers, rcvbuf and http take effect "
+		          "only after a restart; still using the old ones");
+	if (memcmp(&a->analyzer, &b->analyzer, sizeof(a->analyzer)) != 0)
+		log_warnx("reload: analyzer settings take effect only after a restart");
+}
+
+/* swap_alertlog: open a new alert log when its path changed, else reopen. */
+static int swap_alertlog(struct daemon *d, const struct config *n)
+{
+	struct alertlog *cur = atomic_load(&d->ctx.alerts), *nl;
+
+	if (strcmp(alertlog_path(cur), n->alert_log) == 0)
+		return alertlog_reopen(cur) == 0 ? 0 : 0; /* a failed reopen keeps the old fd */
+	if ((nl = alertlog_open(n->alert_log)) == NULL)
+		return -1;
+	atomic_store_explicit(&d->ctx.alerts, nl, memory_order_release);
+	keep_old((void ***)&d->old_logs, &d->nold_logs, cur);
+	log_info("alert log is now %s", n->alert_log);
+	return 0;
+}
+
+/* reload: SIGHUP.  A broken file changes nothing. */
+static void reload(struct daemon *d)
+{
+	struct config *n;
+
+	log_info("reloading %s", d->o->config);
+	n = load_config(d->o->config, d->reload_error, sizeof(d->reload_error));
+	if (n == NULL || swap_alertlog(d, n) == -1) {
+		d->reload_errors++;
+		if (n != NULL)
+			snprintf(d->reload_error, sizeof(d->reload_error),
+			         "cannot open alert log %.200s", n->alert_log);
+		log_warnx("reload failed: %s; still running on the previous configuration",
+		          d->reload_error);
+		config_free(n);
+		return;
+	}
+	restart_only(d->cfg, n);
+	sessions_reload(d->ctx.sessions, d->cfg, n);
+	atomic_store_explicit(&d->ctx.cfg, n, memory_order_release);
+	keep_old((void ***)&d->old_cfgs, &d->nold_cfgs, d->cfg);
+	d->cfg = n;
+	d->reloads++;
+	d->reload_error[0] = '\0';
+	log_info("reloaded %s: %zu session%s configured", d->o->config, n->nsessions,
+	         n->nsessions == 1 ? "" : "s");
+}
+
+/* on_signal: signals arrive here through libevent, in the main loop. */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
+	struct alertlog *al = atomic_load(&d->ctx.alerts);
 
 	(void)what;
 	switch (sig) {
@@ -155,9 +254,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(d->base);
 		break;
 	case SIGHUP:
+		reload(d);
+		break;
 	case SIGUSR1:
-		if (alertlog_reopen(d->ctx.alerts) == 0)
-			log_info("reopened alert log %s", alertlog_path(d->ctx.alerts));
+		if (alertlog_reopen(al) == 0)
+			log_info("reopened alert log %s", alertlog_path(al));
 		break;
 	}
 }
@@ -173,16 +274,27 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	clock_gettime(CLOCK_REALTIME, &now);
 	sessions_flush(d->ctx.sessions);
 	sessions_tick(d->ctx.sessions, &now);
-	worker_tick(&d->w, &now);
 }
 
-/* setup_events: signals and the 1 s timer. */
+/* on_worker_timer: in the worker's thread, expire flows and publish counters. */
+static void on_worker_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timespec now;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_REALTIME, &now);
+	worker_tick(w, &now);
+}
+
+/* setup_events: signals and the 1 s timer of the main loop. */
 static void setup_events(struct daemon *d)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+	static const int sigs[NSIGS] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 	struct timeval one = {1, 0};
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < NSIGS; i++) {
 		d->sigs[i] = evsignal_new(d->base, sigs[i], on_signal, d);
 		if (d->sigs[i] == NULL || evsignal_add(d->sigs[i], NULL) == -1)
 			fatalx("cannot install signal handler %d", sigs[i]);
@@ -195,53 +307,129 @@ static void setup_events(struct daemon *d)
 /* open_outputs: sessions (pcap rings) and the alert log. */
 static void open_outputs(struct daemon *d)
 {
-	absolutize(&d->cfg->pcap_dir);
-	absolutize(&d->cfg->alert_log);
-	d->ctx.cfg = d->cfg;
-	d->ctx.alerts = alertlog_open(d->cfg->alert_log);
-	if (d->ctx.alerts == NULL)
+	struct alertlog *al = alertlog_open(d->cfg->alert_log);
+
+	if (al == NULL)
 		fatalx("cannot open alert log %s", d->cfg->alert_log);
+	atomic_init(&d->ctx.cfg, d->cfg);
+	atomic_init(&d->ctx.alerts, al);
 	d->ctx.sessions = sessions_new(d->cfg);
 }
 
-static void close_outputs(struct daemon *d)
+/* nworkers: the configured count, or one per online CPU. */
+static size_t nworkers(const struct config *cfg)
 {
-	sessions_free(d->ctx.sessions);
-	alertlog_close(d->ctx.alerts);
-	config_free(d->cfg);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->workers > 0)
+		return cfg->workers;
+	return n < 1 ? 1 : (size_t)(n > 64 ? 64 : n);
 }
 
-/* run_offline: replay a capture and print the summary. */
-static int run_offline(struct daemon *d, const struct opts *o)
+/* run_offline: replay a capture through one inline worker. */
+static int run_offline(struct daemon *d)
 {
-	int r;
-
-	if (o->session != NULL && config_find_name(d->cfg, o->session) == NULL)
-		fatalx("-s %s: no such session in %s", o->session, o->config);
+	if (d->o->session != NULL && config_find_name(d->cfg, d->o->session) == NULL)
+		fatalx("-s %s: no such session in %s", d->o->session, d->o->config);
 	open_outputs(d);
-	worker_init(&d->w, 0, &d->ctx, NULL);
-	r = source_file_run(&d->w, o->read, o->session);
-	return r;
+	d->nw = 1;
+	d->w = xcalloc(1, sizeof(*d->w));
+	worker_init(&d->w[0], 0, &d->ctx, NULL);
+	return source_file_run(&d->w[0], d->o->read, d->o->session);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+/* start_workers: event bases, sockets (bound in worker order), timers, threads. */
+static void start_workers(struct daemon *d)
+{
+	struct timeval one = {1, 0};
+
+	d->nw = nworkers(d->cfg);
+	d->w = xcalloc(d->nw, sizeof(*d->w));
+	for (size_t i = 0; i < d->nw; i++) {
+		struct event_base *b = event_base_new();
+		if (b == NULL)
+			fatalx("event_base_new failed");
+		worker_init(&d->w[i], (int)i, &d->ctx, b);
+		d->w[i].timer = event_new(b, -1, EV_PERSIST, on_worker_timer, &d->w[i]);
+		if (d->w[i].timer == NULL || event_add(d->w[i].timer, &one) == -1)
+			fatalx("cannot add worker timer");
+	}
+	if (source_udp_open(d->w, d->nw) == -1)
+		fatalx("cannot listen; nothing would be received");
+	for (size_t i = 0; i < d->nw; i++)
+		if (pthread_create(&d->w[i].thread, NULL, worker_main, &d->w[i]) != 0)
+			fatalx("cannot start worker thread %zu", i);
+}
+
+/* stop_workers: break every worker loop, join, then drain what the kernel holds. */
+static void stop_workers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nw; i++)
+		event_base_loopbreak(d->w[i].base);
+	for (size_t i = 0; i < d->nw; i++)
+		pthread_join(d->w[i].thread, NULL);
+	for (size_t i = 0; i < d->nw; i++)
+		source_udp_drain(&d->w[i]); /* what the kernel already holds is not lost */
 }
 
 /* run_live: bind, loop until SIGTERM/SIGINT. */
 static int run_live(struct daemon *d)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent without pthreads support");
 	d->base = event_base_new();
 	if (d->base == NULL)
 		fatalx("event_base_new failed");
 	open_outputs(d);
-	worker_init(&d->w, 0, &d->ctx, d->base);
-	if (source_udp_open(&d->w) == -1)
-		fatalx("cannot listen; nothing will be received");
+	start_workers(d);
 	setup_events(d);
-	log_info("ready: %zu listener%s, %zu session%s configured, pcaps in %s, alerts to %s",
-	         d->cfg->nlisten, d->cfg->nlisten == 1 ? "" : "s", d->cfg->nsessions,
+	log_info("ready: %zu worker%s, %zu socket%s, %zu session%s configured, pcaps in %s, "
+	         "alerts to %s",
+	         d->nw, d->nw == 1 ? "" : "s", source_udp_count(d->w, d->nw),
+	         source_udp_count(d->w, d->nw) == 1 ? "" : "s", d->cfg->nsessions,
 	         d->cfg->nsessions == 1 ? "" : "s", d->cfg->pcap_dir, d->cfg->alert_log);
 	event_base_dispatch(d->base);
-	source_udp_drain(&d->w); /* what the kernel already holds is not lost */
+	stop_workers(d);
 	return 0;
+}
+
+/* teardown: free everything (ASan runs the tests leak-checked). */
+static void teardown(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nw; i++) {
+		source_udp_close(&d->w[i]);
+		if (d->w[i].timer != NULL)
+			event_free(d->w[i].timer);
+		worker_fini(&d->w[i]);
+		if (d->w[i].base != NULL)
+			event_base_free(d->w[i].base);
+	}
+	free(d->w);
+	sessions_free(d->ctx.sessions);
+	alertlog_close(atomic_load(&d->ctx.alerts));
+	for (size_t i = 0; i < d->nold_logs; i++)
+		alertlog_close(d->old_logs[i]);
+	free(d->old_logs);
+	config_free(d->cfg);
+	for (size_t i = 0; i < d->nold_cfgs; i++)
+		config_free(d->old_cfgs[i]);
+	free(d->old_cfgs);
+	for (size_t i = 0; i < NSIGS; i++)
+		if (d->sigs[i] != NULL)
+			event_free(d->sigs[i]);
+	if (d->timer != NULL)
+		event_free(d->timer);
+	if (d->base != NULL)
+		event_base_free(d->base);
 }
 
 int main(int argc, char **argv)
@@ -253,7 +441,9 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	log_init("vxmirrord", o.verbose);
 	memset(&d, 0, sizeof(d));
-	d.cfg = load_config(o.config);
+	d.o = &o;
+	d.start_time = (double)time(NULL);
+	d.cfg = load_config(o.config, NULL, 0);
 	if (d.cfg == NULL)
 		return 1;
 	if (o.check) {
@@ -262,20 +452,11 @@ int main(int argc, char **argv)
 		config_free(d.cfg);
 		return 0;
 	}
-	r = o.read != NULL ? run_offline(&d, &o) : run_live(&d);
+	r = o.read != NULL ? run_offline(&d) : run_live(&d);
 	sessions_close(d.ctx.sessions); /* every .part flushed and renamed */
-	workers_summary(&d.w, 1, &d.ctx, stderr);
-	worker_fini(&d.w);
-	if (d.w.src != NULL)
-		source_udp_close(&d.w);
-	close_outputs(&d);
-	if (d.base != NULL) {
-		for (size_t i = 0; i < 4; i++)
-			if (d.sigs[i] != NULL)
-				event_free(d.sigs[i]);
-		if (d.timer != NULL)
-			event_free(d.timer);
-		event_base_free(d.base);
-	}
+	workers_summary(d.w, d.nw, &d.ctx, stderr);
+	fprintf(stderr, "summary: reloads=%llu reload_errors=%llu\n", (unsigned long long)d.reloads,
+	        (unsigned long long)d.reload_errors);
+	teardown(&d);
 	return r == 0 ? 0 : 1;
 }

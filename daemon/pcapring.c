@@ -67,6 +67,7 @@ struct pcapring {
 	int64_t interval_end;  /* packet time at which this file rotates */
 	struct timespec last_ts;
 
+	bool sealed;  /* pcapring_seal(): writes are refused, no new file */
 	bool backoff; /* after an error: no new file before retry_at */
 	struct timespec retry_at;
 
@@ -509,9 +510,28 @@ int pcapring_write(struct pcapring *r, const struct timespec *ts, const uint8_t 
 	int rc;
 
 	pthread_mutex_lock(&r->mu);
-	rc = ring_write(r, ts, frame, cap_len, orig_len, ref);
+	rc = r->sealed ? -1 : ring_write(r, ts, frame, cap_len, orig_len, ref);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
+}
+
+void pcapring_seal(struct pcapring *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->fp != NULL)
+		ring_close_file(r);
+	r->sealed = true;
+	pthread_mutex_unlock(&r->mu);
+}
+
+bool pcapring_failing(struct pcapring *r)
+{
+	bool b;
+
+	pthread_mutex_lock(&r->mu);
+	b = r->backoff;
+	pthread_mutex_unlock(&r->mu);
+	return b;
 }
 
 void pcapring_tick(struct pcapring *r, const struct timespec *now)

@@ -10,12 +10,11 @@
 #include "vxmirror/util.h"
 
 /* session_open_ring: recover stale .part files, then open the pcap ring. */
-static void session_open_ring(struct session_table *t, struct session *s)
+static void session_open_ring(const struct config *cfg, struct session *s, bool pcap)
 {
-	const struct config *cfg = t->cfg;
 	struct pcapring_conf pc = {
 	    .dir = cfg->pcap_dir,
-	    .session = s->conf.name,
+	    .session = s->name,
 	    .rotate_size = cfg->pcap.rotate_size,
 	    .rotate_interval = cfg->pcap.rotate_interval,
 	    .keep_files = cfg->pcap.keep_files,
@@ -23,33 +22,45 @@ static void session_open_ring(struct session_table *t, struct session *s)
 	};
 	int n;
 
-	if (!s->conf.pcap)
+	if (!pcap)
 		return;
-	n = pcapring_recover(cfg->pcap_dir, s->conf.name);
+	n = pcapring_recover(cfg->pcap_dir, s->name);
 	if (n > 0)
 		log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run as "
 		          "*.recovered.pcap",
-		          s->conf.name, n, n == 1 ? "" : "s");
+		          s->name, n, n == 1 ? "" : "s");
 	s->ring = pcapring_open(&pc);
 	if (s->ring == NULL)
-		log_warnx("session %s: pcap writing disabled (cannot open %s/%s)", s->conf.name,
-		          cfg->pcap_dir, s->conf.name);
+		log_warnx("session %s: pcap writing disabled (cannot open %s/%s)", s->name,
+		          cfg->pcap_dir, s->name);
 }
 
-/* session_add: append a session built from `sc` (copied). */
-static struct session *session_add(struct session_table *t, const struct session_conf *sc,
-                                   bool is_auto)
+/* push: append a session pointer to a growing array. */
+static void push(struct session ***v, size_t *n, size_t *cap, struct session *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = s;
+}
+
+/* session_make: a session for `sc`; `own` copies sc into the session (auto). */
+static struct session *session_make(struct session_table *t, const struct config *cfg,
+                                    const struct session_conf *sc, bool is_auto)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
-	s->conf = *sc;
+	s->vni = sc->vni;
+	vx_strlcpy(s->name, sc->name, sizeof(s->name));
 	s->auto_created = is_auto;
-	session_open_ring(t, s);
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 8;
-		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
-	}
-	t->v[t->n++] = s;
+	if (is_auto) {
+		s->own = *sc;
+		atomic_init(&s->conf, &s->own);
+	} else
+		atomic_init(&s->conf, sc);
+	session_open_ring(cfg, s, sc->pcap);
+	push(&t->v, &t->n, &t->cap, s);
 	return s;
 }
 
@@ -59,32 +70,41 @@ struct session_table *sessions_new(const struct config *cfg)
 
 	pthread_mutex_init(&t->mu, NULL);
 	t->cfg = cfg;
+	atomic_init(&t->gen, 1);
 	for (size_t i = 0; i < cfg->nsessions; i++)
-		session_add(t, &cfg->sessions[i], false);
+		session_make(t, cfg, &cfg->sessions[i], false);
 	return t;
+}
+
+/* session_free: close the ring and free the object. */
+static void session_free(struct session *s)
+{
+	if (s->ring != NULL)
+		pcapring_close(s->ring);
+	free(s);
 }
 
 void sessions_free(struct session_table *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->v[i]->ring != NULL)
-			pcapring_close(t->v[i]->ring);
-		free(t->v[i]);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		session_free(t->v[i]);
+	for (size_t i = 0; i < t->nold; i++)
+		session_free(t->old[i]);
 	free(t->v);
+	free(t->old);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
 
-/* find_locked: linear scan; only on a worker cache miss. */
-static struct session *find_locked(struct session_table *t, uint32_t vni)
+/* find_locked: index of the live session of `vni`, or -1. */
+static ssize_t find_locked(struct session_table *t, uint32_t vni)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i]->conf.vni == vni)
-			return t->v[i];
-	return NULL;
+		if (t->v[i]->vni == vni)
+			return (ssize_t)i;
+	return -1;
 }
 
 /* auto_conf: the defaults for an automatically created session. */
@@ -96,26 +116,34 @@ static void auto_conf(struct session_conf *sc, const char *name, uint32_t vni)
 	sc->pcap = true;
 }
 
-struct session *sessions_get(struct session_table *t, uint32_t vni)
+/* create_auto_locked: "vni-<N>" for an unknown VNI, within the limit. */
+static struct session *create_auto_locked(struct session_table *t, uint32_t vni)
 {
 	struct session_conf sc;
-	struct session *s;
 	char name[CONFIG_NAME_MAX];
 
-	pthread_mutex_lock(&t->mu);
-	s = find_locked(t, vni);
-	if (s == NULL && t->cfg->unknown_vni == UNKNOWN_VNI_AUTO) {
-		if (t->nauto >= SESSIONS_AUTO_MAX) {
-			t->auto_refused++;
-		} else {
-			snprintf(name, sizeof(name), "vni-%u", vni);
-			auto_conf(&sc, name, vni);
-			s = session_add(t, &sc, true);
-			t->nauto++;
-			log_info("session %s: created for unknown VNI %u (unknown_vni: auto)", name,
-			         vni);
-		}
+	if (t->nauto >= SESSIONS_AUTO_MAX) {
+		atomic_fetch_add_explicit(&t->auto_refused, 1, memory_order_relaxed);
+		return NULL;
 	}
+	snprintf(name, sizeof(name), "vni-%u", vni);
+	auto_conf(&sc, name, vni);
+	t->nauto++;
+	log_info("session %s: created for unknown VNI %u (unknown_vni: auto)", name, vni);
+	return session_make(t, t->cfg, &sc, true);
+}
+
+struct session *sessions_get(struct session_table *t, uint32_t vni)
+{
+	struct session *s = NULL;
+	ssize_t i;
+
+	pthread_mutex_lock(&t->mu);
+	i = find_locked(t, vni);
+	if (i >= 0)
+		s = t->v[i];
+	else if (t->cfg->unknown_vni == UNKNOWN_VNI_AUTO && vni != VNI_NONE)
+		s = create_auto_locked(t, vni);
 	pthread_mutex_unlock(&t->mu);
 	return s;
 }
@@ -129,34 +157,91 @@ struct session *sessions_plain(struct session_table *t, const char *name)
 		name = t->cfg->offline_session;
 	pthread_mutex_lock(&t->mu);
 	for (size_t i = 0; i < t->n && s == NULL; i++) {
-		if (name != NULL && strcmp(t->v[i]->conf.name, name) == 0)
+		if (name != NULL && strcmp(t->v[i]->name, name) == 0)
 			s = t->v[i];
-		else if (name == NULL && t->v[i]->conf.vni == VNI_NONE)
+		else if (name == NULL && t->v[i]->vni == VNI_NONE)
 			s = t->v[i];
 	}
 	if (s == NULL && name == NULL) {
 		auto_conf(&sc, "capture", VNI_NONE);
-		s = session_add(t, &sc, true);
+		s = session_make(t, t->cfg, &sc, true);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return s;
 }
 
-void sessions_tick(struct session_table *t, const struct timespec *now)
+/* retire_locked: seal live session i and move it to the retired list. */
+static void retire_locked(struct session_table *t, size_t i, const char *why)
 {
-	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i]->ring != NULL)
-			pcapring_tick(t->v[i]->ring, now);
-	pthread_mutex_unlock(&t->mu);
+	struct session *s = t->v[i];
+
+	log_info("session %s (VNI %u): %s", s->name, s->vni, why);
+	s->retired = true;
+	if (s->ring != NULL)
+		pcapring_seal(s->ring);
+	if (s->auto_created && s->vni != VNI_NONE)
+		t->nauto--;
+	push(&t->old, &t->nold, &t->oldcap, s);
+	t->v[i] = t->v[--t->n];
 }
 
-void sessions_flush(struct session_table *t)
+/* pcap_settings_changed: anything that needs the rings reopened. */
+static bool pcap_settings_changed(const struct config *a, const struct config *b)
 {
+	return strcmp(a->pcap_dir, b->pcap_dir) != 0 ||
+	       memcmp(&a->pcap, &b->pcap, sizeof(a->pcap)) != 0;
+}
+
+/* mtu_changed: path MTU or routes differ. */
+static bool mtu_changed(const struct session_conf *a, const struct session_conf *b)
+{
+	if (a->path_mtu != b->path_mtu || a->nroutes != b->nroutes)
+		return true;
+	for (size_t i = 0; i < a->nroutes; i++)
+		if (a->routes[i].mtu != b->routes[i].mtu ||
+		    a->routes[i].prefix.plen != b->routes[i].prefix.plen ||
+		    !addr_eq(&a->routes[i].prefix.addr, &b->routes[i].prefix.addr))
+			return true;
+	return false;
+}
+
+/* reload_one: bring the live session of sc->vni in line with sc. */
+static void reload_one(struct session_table *t, const struct config *cfg,
+                       const struct session_conf *sc, bool rings_changed)
+{
+	ssize_t i = find_locked(t, sc->vni);
+	struct session *s = i >= 0 ? t->v[i] : NULL;
+
+	if (s != NULL && !s->auto_created && !rings_changed && strcmp(s->name, sc->name) == 0 &&
+	    session_conf_get(s)->pcap == sc->pcap) {
+		if (mtu_changed(session_conf_get(s), sc))
+			log_info("session %s (VNI %u): path MTU settings changed", s->name, s->vni);
+		atomic_store_explicit(&s->conf, sc, memory_order_release);
+		return;
+	}
+	if (s != NULL)
+		retire_locked(t, (size_t)i, "replaced by the new configuration");
+	session_make(t, cfg, sc, false);
+	log_info("session %s (VNI %u): %s", sc->name, sc->vni, s != NULL ? "reopened" : "added");
+}
+
+void sessions_reload(struct session_table *t, const struct config *old, const struct config *cfg)
+{
+	bool rings = pcap_settings_changed(old, cfg);
+
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i]->ring != NULL)
-			pcapring_flush(t->v[i]->ring);
+	t->cfg = cfg;
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		reload_one(t, cfg, &cfg->sessions[i], rings);
+	for (size_t i = t->n; i-- > 0;) {
+		struct session *s = t->v[i];
+		if (s->auto_created) {
+			if (s->vni != VNI_NONE && (cfg->unknown_vni == UNKNOWN_VNI_DROP || rings))
+				retire_locked(t, i, "automatic session closed by the reload");
+		} else if (config_find_vni(cfg, s->vni) == NULL)
+			retire_locked(t, i, "removed from the configuration");
+	}
+	atomic_fetch_add_explicit(&t->gen, 1, memory_order_release);
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -165,8 +250,8 @@ void sessions_close(struct session_table *t)
 	if (t == NULL)
 		return;
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n; i++) {
-		struct session *s = t->v[i];
+	for (size_t i = 0; i < t->n + t->nold; i++) {
+		struct session *s = i < t->n ? t->v[i] : t->old[i - t->n];
 		if (s->ring == NULL)
 			continue;
 		pcapring_finish(s->ring); /* completes the open file */
@@ -183,4 +268,46 @@ void session_pcap_stats(struct session *s, struct pcapring_stats *ps)
 		pcapring_get_stats(s->ring, ps);
 	else
 		*ps = s->ring_final;
+}
+
+void sessions_foreach(struct session_table *t, void (*fn)(struct session *, void *), void *arg)
+{
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++)
+		fn(t->v[i], arg);
+	for (size_t i = 0; i < t->nold; i++)
+		fn(t->old[i], arg);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* each_ring: fn on every live ring. */
+static void each_ring(struct session_table *t, void (*fn)(struct pcapring *, const void *),
+                      const void *arg)
+{
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i]->ring != NULL)
+			fn(t->v[i]->ring, arg);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void ring_tick(struct pcapring *r, const void *now)
+{
+	pcapring_tick(r, now);
+}
+
+static void ring_flush(struct pcapring *r, const void *unused)
+{
+	(void)unused;
+	pcapring_flush(r);
+}
+
+void sessions_tick(struct session_table *t, const struct timespec *now)
+{
+	each_ring(t, ring_tick, now);
+}
+
+void sessions_flush(struct session_table *t)
+{
+	each_ring(t, ring_flush, NULL);
 }

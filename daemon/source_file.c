@@ -43,20 +43,26 @@ static void file_frame(struct worker *w, struct session **plain, const char *pla
 	outer.ts = *ts;
 	e = decode_ether(&outer, p, len);
 	if (e == DEC_OK && outer.proto == IPPROTO_UDP_ && (outer.flags & PKT_HAS_L4) &&
-	    !(outer.flags & PKT_FRAGMENT) && vxlan_port(w->ctx->cfg, outer.dport)) {
+	    !(outer.flags & PKT_FRAGMENT)) {
 		size_t cap = packet_payload_cap(&outer);
-		worker_datagram(w, ts, &outer.src, p + outer.payload_off, cap);
-		return;
+		const uint8_t *udp = p + outer.payload_off;
+		if (vxlan_port(atomic_load(&w->ctx->cfg), outer.dport)) {
+			worker_datagram(w, ts, &outer.src, udp, cap);
+			return;
+		}
+		if (outer.dport == GENEVE_PORT) {
+			worker_geneve(w, ts, &outer.src, udp, cap);
+			return;
+		}
 	}
 	if (*plain == NULL)
 		*plain = sessions_plain(w->ctx->sessions, plain_name);
+	STAT_INC(w->st.datagrams);
 	if (*plain == NULL) {
-		w->st.datagrams++;
-		w->st.not_vxlan++;
+		STAT_INC(w->st.not_vxlan);
 		return;
 	}
-	w->st.datagrams++;
-	w->st.bytes += len;
+	STAT_ADD(w->st.bytes, len);
 	worker_frame(w, *plain, ts, NULL, p, len);
 }
 

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,12 @@
 
 #include "vxmirror/log.h"
 #include "vxmirror/source.h"
+#include "vxmirror/steer.h"
 #include "vxmirror/util.h"
 
 #define UDP_BATCH  64    /* datagrams per recvmmsg() */
 #define UDP_BUDGET 8     /* batches per callback, so timers and signals still run */
 #define UDP_BUFSZ  65536 /* a whole UDP datagram always fits */
-#define UDP_RCVBUF (32 << 20)
 #define UDP_CMSGSZ CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t))
 
 struct udp_src;
@@ -28,6 +29,7 @@ struct udp_sock {
 	struct udp_src *u;
 	int fd;
 	struct event *ev;
+	bool geneve;        /* GENEVE (GWLB) rather than VXLAN */
 	uint32_t last_ovfl; /* SO_RXQ_OVFL is a running count per socket */
 	char name[ADDR_STRLEN + 8];
 };
@@ -78,7 +80,7 @@ static void msg_meta(struct udp_src *u, struct udp_sock *s, struct msghdr *m, st
 		} else if (c->cmsg_type == SO_RXQ_OVFL &&
 		           c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
 			memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
-			u->w->st.kernel_drops += (uint32_t)(ovfl - s->last_ovfl);
+			STAT_ADD(u->w->st.kernel_drops, (uint32_t)(ovfl - s->last_ovfl));
 			s->last_ovfl = ovfl;
 		}
 	}
@@ -104,10 +106,13 @@ static int udp_drain_once(struct udp_src *u, struct udp_sock *s)
 		struct msghdr *m = &u->msgs[i].msg_hdr;
 		msg_meta(u, s, m, &ts);
 		if (m->msg_flags & MSG_TRUNC)
-			u->w->st.oversize++;
+			STAT_INC(u->w->st.oversize);
 		if (addr_from_sockaddr((struct sockaddr *)&u->from[i], &src) == -1)
 			continue;
-		worker_datagram(u->w, &ts, &src, u->bufs[i], u->msgs[i].msg_len);
+		if (s->geneve)
+			worker_geneve(u->w, &ts, &src, u->bufs[i], u->msgs[i].msg_len);
+		else
+			worker_datagram(u->w, &ts, &src, u->bufs[i], u->msgs[i].msg_len);
 	}
 	return n;
 }
@@ -125,12 +130,12 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* want_v6only: [::] is dual-stack unless an IPv4 endpoint shares its port. */
-static int want_v6only(const struct config *cfg, const struct endpoint *ep)
+static int want_v6only(const struct endpoint *eps, size_t n, const struct endpoint *ep)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ep->ss;
 
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&cfg->listen[i].ss;
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&eps[i].ss;
 		if (s4->sin_family == AF_INET && s4->sin_port == s6->sin6_port)
 			return 1;
 	}
@@ -138,9 +143,9 @@ static int want_v6only(const struct config *cfg, const struct endpoint *ep)
 }
 
 /* set_rcvbuf: ask for a big receive buffer and say when the kernel caps it. */
-static void set_rcvbuf(int fd, const char *name)
+static void set_rcvbuf(int fd, const char *name, uint64_t bytes)
 {
-	int want = UDP_RCVBUF, got = 0;
+	int want = bytes > INT32_MAX / 2 ? INT32_MAX / 2 : (int)bytes, got = 0;
 	socklen_t sl = sizeof(got);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) == -1)
@@ -152,8 +157,10 @@ static void set_rcvbuf(int fd, const char *name)
 }
 
 /* udp_sock_open: socket, options, bind.  -1 after logging. */
-static int udp_sock_open(const struct config *cfg, const struct endpoint *ep, struct udp_sock *s)
+static int udp_sock_open(const struct config *cfg, const struct endpoint *eps, size_t neps,
+                         size_t i, bool reuseport, struct udp_sock *s)
 {
+	const struct endpoint *ep = &eps[i];
 	int one = 1, fd;
 
 	endpoint_fmt(ep, s->name, sizeof(s->name));
@@ -163,15 +170,16 @@ static int udp_sock_open(const struct config *cfg, const struct endpoint *ep, st
 		return -1;
 	}
 	if (ep->ss.ss_family == AF_INET6) {
-		int v6only = want_v6only(cfg, ep);
+		int v6only = want_v6only(eps, neps, ep);
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
+		log_warn("listen %s: SO_REUSEPORT", s->name);
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) == -1)
 		log_warn("listen %s: SO_TIMESTAMPNS", s->name);
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == -1)
 		log_warn("listen %s: SO_RXQ_OVFL", s->name);
-	set_rcvbuf(fd, s->name);
+	set_rcvbuf(fd, s->name, cfg->rcvbuf);
 	if (bind(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1) {
 		log_warn("listen %s: bind", s->name);
 		close(fd);
@@ -181,29 +189,83 @@ static int udp_sock_open(const struct config *cfg, const struct endpoint *ep, st
 	return 0;
 }
 
-int source_udp_open(struct worker *w)
+/* udp_src_new: the per-worker receive state, allocated once. */
+static struct udp_src *udp_src_new(struct worker *w, size_t nsocks)
 {
-	const struct config *cfg = w->ctx->cfg;
 	struct udp_src *u = xcalloc(1, sizeof(*u));
 
 	u->w = w;
 	u->bufs = xcalloc(UDP_BATCH, UDP_BUFSZ);
-	u->socks = xcalloc(cfg->nlisten, sizeof(*u->socks));
+	u->socks = xcalloc(nsocks, sizeof(*u->socks));
 	w->src = u;
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		struct udp_sock *s = &u->socks[i];
-		if (udp_sock_open(cfg, &cfg->listen[i], s) == -1)
-			return -1;
-		u->nsocks++;
-		s->u = u;
-		s->ev = event_new(w->base, s->fd, EV_READ | EV_PERSIST, udp_cb, s);
-		if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
-			log_warnx("listen %s: cannot add event", s->name);
-			return -1;
-		}
-		log_info("listening on %s (udp)", s->name);
+	return u;
+}
+
+/* udp_add: open endpoint i for worker w and register it with w's base. */
+static int udp_add(struct worker *w, const struct endpoint *eps, size_t neps, size_t i, bool geneve,
+                   bool reuseport)
+{
+	struct udp_src *u = w->src;
+	struct udp_sock *s = &u->socks[u->nsocks];
+
+	if (udp_sock_open(atomic_load(&w->ctx->cfg), eps, neps, i, reuseport, s) == -1)
+		return -1;
+	u->nsocks++;
+	s->u = u;
+	s->geneve = geneve;
+	s->ev = event_new(w->base, s->fd, EV_READ | EV_PERSIST, udp_cb, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
+		log_warnx("listen %s: cannot add event", s->name);
+		return -1;
 	}
 	return 0;
+}
+
+/* udp_group: endpoint i on every worker, in worker order (the reuseport
+ * group's socket order), then the steering program on the group. */
+static int udp_group(struct worker *w, size_t nw, const struct endpoint *eps, size_t neps, size_t i,
+                     bool geneve)
+{
+	struct udp_src *u0;
+
+	for (size_t k = 0; k < nw; k++)
+		if (udp_add(&w[k], eps, neps, i, geneve, nw > 1) == -1)
+			return -1;
+	u0 = w[0].src;
+	if (nw > 1 && steer_attach(u0->socks[u0->nsocks - 1].fd, (uint32_t)nw, geneve) == -1) {
+		log_warn("listen %s: cannot attach the flow-steering program; both directions "
+		         "of a flow may reach different workers",
+		         u0->socks[u0->nsocks - 1].name);
+		return -1;
+	}
+	log_info("listening on %s (udp, %s, %zu worker%s)", u0->socks[u0->nsocks - 1].name,
+	         geneve ? "geneve" : "vxlan", nw, nw == 1 ? "" : "s");
+	return 0;
+}
+
+int source_udp_open(struct worker *w, size_t nw)
+{
+	const struct config *cfg = atomic_load(&w[0].ctx->cfg);
+
+	for (size_t k = 0; k < nw; k++)
+		udp_src_new(&w[k], cfg->nlisten + cfg->ngeneve);
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (udp_group(w, nw, cfg->listen, cfg->nlisten, i, false) == -1)
+			return -1;
+	for (size_t i = 0; i < cfg->ngeneve; i++)
+		if (udp_group(w, nw, cfg->geneve_listen, cfg->ngeneve, i, true) == -1)
+			return -1;
+	return 0;
+}
+
+size_t source_udp_count(struct worker *w, size_t nw)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < nw; k++)
+		if (w[k].src != NULL)
+			n += ((struct udp_src *)w[k].src)->nsocks;
+	return n;
 }
 
 void source_udp_drain(struct worker *w)

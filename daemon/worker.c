@@ -18,28 +18,32 @@
 static void on_alert(void *arg, enum alert_type type, json_t *alert)
 {
 	struct worker *w = arg;
+	struct alertlog *al = atomic_load_explicit(&w->ctx->alerts, memory_order_acquire);
 
 	(void)type;
-	if (w->ctx->alerts != NULL)
-		alertlog_write(w->ctx->alerts, alert); /* a failure is counted there */
+	if (al != NULL)
+		alertlog_write(al, alert); /* a failure is counted there */
 }
 
 void worker_init(struct worker *w, int id, struct ctx *ctx, struct event_base *base)
 {
 	struct log_limit ll = LOG_LIMIT_INIT(10, 60);
+	const struct config *cfg = atomic_load(&ctx->cfg);
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->ctx = ctx;
 	w->base = base;
 	w->ll = ll;
-	w->an = analyzer_new(&ctx->cfg->analyzer, on_alert, w);
+	pthread_mutex_init(&w->pub_mu, NULL);
+	w->an = analyzer_new(&cfg->analyzer, on_alert, w);
 }
 
 void worker_fini(struct worker *w)
 {
 	analyzer_free(w->an);
 	w->an = NULL;
+	pthread_mutex_destroy(&w->pub_mu);
 }
 
 /* source_allowed: true when allowed_sources is empty or matches. */
@@ -56,10 +60,16 @@ static bool source_allowed(const struct config *cfg, const struct addr *src)
 /* worker_session: the session of `vni`, through the worker's cache. */
 static struct session *worker_session(struct worker *w, uint32_t vni)
 {
+	unsigned gen = atomic_load_explicit(&w->ctx->sessions->gen, memory_order_acquire);
 	struct session **slot = &w->cache[vni % WORKER_SESSION_CACHE];
-	struct session *s = *slot;
+	struct session *s;
 
-	if (s != NULL && s->conf.vni == vni)
+	if (gen != w->cache_gen) {
+		memset(w->cache, 0, sizeof(w->cache));
+		w->cache_gen = gen;
+	}
+	s = *slot;
+	if (s != NULL && s->vni == vni)
 		return s;
 	s = sessions_get(w->ctx->sessions, vni);
 	if (s != NULL)
@@ -70,44 +80,84 @@ static struct session *worker_session(struct worker *w, uint32_t vni)
 void worker_datagram(struct worker *w, const struct timespec *ts, const struct addr *src,
                      const uint8_t *p, size_t len)
 {
+	const struct config *cfg = atomic_load_explicit(&w->ctx->cfg, memory_order_acquire);
 	char a[ADDR_STRLEN];
 	struct session *s;
 	enum decode_err e;
 	uint32_t vni;
 	size_t hlen;
 
-	w->st.datagrams++;
-	w->st.bytes += len;
-	if (!source_allowed(w->ctx->cfg, src)) {
-		w->st.not_allowed++;
+	STAT_INC(w->st.datagrams);
+	STAT_ADD(w->st.bytes, len);
+	if (!source_allowed(cfg, src)) {
+		STAT_INC(w->st.not_allowed);
 		log_ratelimit(&w->ll, "dropped datagram from %s: not in allowed_sources",
 		              addr_fmt(src, a, sizeof(a)));
 		return;
 	}
 	e = decode_vxlan(p, len, &vni, &hlen);
 	if (e != DEC_OK) {
-		w->st.bad_vxlan++;
-		w->st.decode[e]++;
+		STAT_INC(w->st.bad_vxlan);
+		STAT_INC(w->st.decode[e]);
 		return;
 	}
 	s = worker_session(w, vni);
 	if (s == NULL) {
-		w->st.unknown_vni++;
+		STAT_INC(w->st.unknown_vni);
 		return;
 	}
 	worker_frame(w, s, ts, src, p + hlen, len - hlen);
+}
+
+/* geneve_vxlan: the VXLAN datagram inside a GENEVE payload, or -1. */
+static int geneve_vxlan(const uint8_t *p, size_t len, struct packet *in)
+{
+	uint16_t proto;
+	size_t hlen;
+	enum decode_err e;
+
+	if (decode_geneve(p, len, &proto, &hlen) != DEC_OK)
+		return -1;
+	if (proto == 0x6558)
+		e = decode_ether(in, p + hlen, len - hlen);
+	else if (proto == ETHERTYPE_IPV4 || proto == ETHERTYPE_IPV6)
+		e = decode_ip(in, p + hlen, len - hlen);
+	else
+		return -1;
+	if (e != DEC_OK || in->proto != IPPROTO_UDP_ || !(in->flags & PKT_HAS_L4) ||
+	    (in->flags & PKT_FRAGMENT) || in->dport != VXLAN_PORT)
+		return -1;
+	return 0;
+}
+
+void worker_geneve(struct worker *w, const struct timespec *ts, const struct addr *src,
+                   const uint8_t *p, size_t len)
+{
+	struct packet in;
+
+	(void)src;
+	in.ts = *ts;
+	if (geneve_vxlan(p, len, &in) == -1) {
+		STAT_INC(w->st.datagrams);
+		STAT_ADD(w->st.bytes, len);
+		STAT_INC(w->st.bad_geneve);
+		STAT_INC(w->st.decode[DEC_GENEVE]);
+		return;
+	}
+	/* From here on it is the mirrored VXLAN packet; its source is the ENI. */
+	worker_datagram(w, ts, &in.src, in.frame + in.payload_off, packet_payload_cap(&in));
 }
 
 /* count_frame: per-session and per-worker accounting of one inner frame. */
 static void count_frame(struct worker *w, struct session *s, const struct packet *pkt,
                         enum decode_err e)
 {
-	w->st.delivered++;
-	w->st.decode[e]++;
+	STAT_INC(w->st.delivered);
+	STAT_INC(w->st.decode[e]);
 	atomic_fetch_add_explicit(&s->c.packets, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->c.bytes, pkt->wire_len, memory_order_relaxed);
 	if (pkt->flags & PKT_TRUNCATED) {
-		w->st.truncated++;
+		STAT_INC(w->st.truncated);
 		atomic_fetch_add_explicit(&s->c.truncated, 1, memory_order_relaxed);
 	}
 	if (e != DEC_OK && e != DEC_NOT_IP)
@@ -129,20 +179,24 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 	if (s->ring != NULL && pcapring_write(s->ring, ts, p, len, pkt.wire_len, &ref) == 0)
 		refp = &ref;
 	if (e == DEC_OK)
-		analyzer_packet(w->an, &s->conf, mirror_src, &pkt, refp);
+		analyzer_packet(w->an, session_conf_get(s), mirror_src, &pkt, refp);
 	if (ts->tv_sec != w->last_tick.tv_sec)
 		worker_tick(w, ts);
 }
 
 void worker_tick(struct worker *w, const struct timespec *now)
 {
+	struct analyzer_stats as;
+
 	w->last_tick = *now;
 	analyzer_tick(w->an, now);
+	analyzer_get_stats(w->an, &as);
+	pthread_mutex_lock(&w->pub_mu);
+	w->pub = as;
+	pthread_mutex_unlock(&w->pub_mu);
 }
 
-/* sum_stats: add worker counters together. */
-static void sum_stats(const struct worker *w, size_t n, struct worker_stats *t,
-                      struct analyzer_stats *as)
+void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t, struct analyzer_stats *as)
 {
 	struct analyzer_stats one;
 
@@ -150,11 +204,13 @@ static void sum_stats(const struct worker *w, size_t n, struct worker_stats *t,
 	memset(t, 0, sizeof(*t));
 	memset(as, 0, sizeof(*as));
 	for (size_t i = 0; i < n; i++) {
-		const uint64_t *src = (const uint64_t *)&w[i].st;
+		uint64_t *src = (uint64_t *)&w[i].st;
 		uint64_t *dst = (uint64_t *)t;
 		for (size_t k = 0; k < sizeof(*t) / sizeof(uint64_t); k++)
-			dst[k] += src[k];
-		analyzer_get_stats(w[i].an, &one);
+			dst[k] += STAT_GET(src[k]);
+		pthread_mutex_lock(&w[i].pub_mu);
+		one = w[i].pub;
+		pthread_mutex_unlock(&w[i].pub_mu);
 		as->flows_active += one.flows_active;
 		as->flows_created += one.flows_created;
 		as->flows_evicted += one.flows_evicted;
@@ -165,60 +221,75 @@ static void sum_stats(const struct worker *w, size_t n, struct worker_stats *t,
 	}
 }
 
-/* summary_sessions: one line per session. */
-static void summary_sessions(const struct ctx *ctx, FILE *f)
+/* summary_session: one line for one session. */
+static void summary_session(struct session *s, void *arg)
 {
-	struct session_table *t = ctx->sessions;
 	struct pcapring_stats ps;
 	char vni[16];
+	FILE *f = arg;
 
-	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n; i++) {
-		struct session *s = t->v[i];
-		if (s->conf.vni == VNI_NONE)
-			vx_strlcpy(vni, "none", sizeof(vni));
-		else
-			snprintf(vni, sizeof(vni), "%u", s->conf.vni);
-		session_pcap_stats(s, &ps);
-		fprintf(f,
-		        "summary: session=%s vni=%s packets=%" PRIu64 " bytes=%" PRIu64
-		        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " pcap_packets=%" PRIu64
-		        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 "\n",
-		        s->conf.name, vni, (uint64_t)atomic_load(&s->c.packets),
-		        (uint64_t)atomic_load(&s->c.bytes), (uint64_t)atomic_load(&s->c.truncated),
-		        (uint64_t)atomic_load(&s->c.decode_errors), ps.packets, ps.files_rotated,
-		        ps.write_errors);
-	}
-	pthread_mutex_unlock(&t->mu);
+	session_pcap_stats(s, &ps);
+	if (s->vni == VNI_NONE)
+		vx_strlcpy(vni, "none", sizeof(vni));
+	else
+		snprintf(vni, sizeof(vni), "%u", s->vni);
+	fprintf(f,
+	        "summary: session=%s vni=%s%s packets=%" PRIu64 " bytes=%" PRIu64
+	        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " pcap_packets=%" PRIu64
+	        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 "\n",
+	        s->name, vni, s->retired ? " retired=1" : "", (uint64_t)atomic_load(&s->c.packets),
+	        (uint64_t)atomic_load(&s->c.bytes), (uint64_t)atomic_load(&s->c.truncated),
+	        (uint64_t)atomic_load(&s->c.decode_errors), ps.packets, ps.files_rotated,
+	        ps.write_errors);
 }
 
-void workers_summary(struct worker *w, size_t n, const struct ctx *ctx, FILE *f)
+/* summary_workers: one line per worker, when there are several. */
+static void summary_workers(struct worker *w, size_t n, FILE *f)
 {
 	struct worker_stats t;
 	struct analyzer_stats as;
+
+	for (size_t i = 0; n > 1 && i < n; i++) {
+		worker_stats_sum(&w[i], 1, &t, &as);
+		fprintf(f,
+		        "summary: worker=%zu datagrams=%" PRIu64 " delivered=%" PRIu64
+		        " flows_created=%" PRIu64 " flows_active=%" PRIu64 "\n",
+		        i, t.datagrams, t.delivered, as.flows_created, as.flows_active);
+	}
+}
+
+void workers_summary(struct worker *w, size_t n, struct ctx *ctx, FILE *f)
+{
+	struct alertlog *al = atomic_load(&ctx->alerts);
 	struct alertlog_stats ls = {0};
+	struct analyzer_stats as;
+	struct worker_stats t;
 	uint64_t decode_errors = 0;
 
-	sum_stats(w, n, &t, &as);
+	for (size_t i = 0; i < n; i++)
+		worker_tick(&w[i], &w[i].last_tick); /* publish the final counters */
+	worker_stats_sum(w, n, &t, &as);
 	for (int k = 0; k < DEC__MAX; k++)
 		if (k != DEC_OK && k != DEC_NOT_IP && k != DEC_VXLAN_SHORT &&
 		    k != DEC_VXLAN_FLAGS && k != DEC_GENEVE)
 			decode_errors += t.decode[k];
-	if (ctx->alerts != NULL)
-		alertlog_get_stats(ctx->alerts, &ls);
+	if (al != NULL)
+		alertlog_get_stats(al, &ls);
 	fprintf(f,
 	        "summary: datagrams=%" PRIu64 " bytes=%" PRIu64 " delivered=%" PRIu64
-	        " not_allowed=%" PRIu64 " bad_vxlan=%" PRIu64 " unknown_vni=%" PRIu64
-	        " not_vxlan=%" PRIu64 " oversize=%" PRIu64 " truncated=%" PRIu64
-	        " decode_errors=%" PRIu64 " not_ip=%" PRIu64 " kernel_drops=%" PRIu64 "\n",
-	        t.datagrams, t.bytes, t.delivered, t.not_allowed, t.bad_vxlan, t.unknown_vni,
-	        t.not_vxlan, t.oversize, t.truncated, decode_errors, t.decode[DEC_NOT_IP],
-	        t.kernel_drops);
+	        " not_allowed=%" PRIu64 " bad_vxlan=%" PRIu64 " bad_geneve=%" PRIu64
+	        " unknown_vni=%" PRIu64 " not_vxlan=%" PRIu64 " oversize=%" PRIu64
+	        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " not_ip=%" PRIu64
+	        " kernel_drops=%" PRIu64 "\n",
+	        t.datagrams, t.bytes, t.delivered, t.not_allowed, t.bad_vxlan, t.bad_geneve,
+	        t.unknown_vni, t.not_vxlan, t.oversize, t.truncated, decode_errors,
+	        t.decode[DEC_NOT_IP], t.kernel_drops);
 	for (int k = 1; k < DEC__MAX; k++)
 		if (t.decode[k] > 0)
 			fprintf(f, "summary: decode %s=%" PRIu64 "\n",
 			        decode_err_name((enum decode_err)k), t.decode[k]);
-	summary_sessions(ctx, f);
+	summary_workers(w, n, f);
+	sessions_foreach(ctx->sessions, summary_session, f);
 	fprintf(f,
 	        "summary: flows_created=%" PRIu64 " flows_active=%" PRIu64 " flows_evicted=%" PRIu64
 	        " alerts_written=%" PRIu64 " alert_write_errors=%" PRIu64

@@ -161,6 +161,20 @@ enum decode_err decode_icmp6(struct packet *, const uint8_t *p, size_t len);
  */
 enum decode_err decode_vxlan(const uint8_t *p, size_t len, uint32_t *vni, size_t *hlen);
 
+/*
+ * decode_geneve: RFC 8926 header.  On DEC_OK *proto is the payload's
+ * protocol type (0x0800, 0x86dd or 0x6558 for Ethernet) and *hlen the
+ * header length with options.
+ */
+enum decode_err decode_geneve(const uint8_t *p, size_t len, uint16_t *proto, size_t *hlen);
+
+/*
+ * decode_ip: decode a bare IPv4/IPv6 packet (no Ethernet header; l3_off is
+ * 0), picking the version from the first nibble.  Same contract as
+ * decode_ether().
+ */
+enum decode_err decode_ip(struct packet *pkt, const uint8_t *p, size_t len);
+
 /* packet_payload_cap: L4 payload bytes actually captured (may be < payload_len). */
 size_t packet_payload_cap(const struct packet *);
 

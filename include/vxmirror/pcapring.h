@@ -77,6 +77,13 @@ void pcapring_flush(struct pcapring *);
  * the ring stays usable (its stats too) and a later packet opens a new file. */
 void pcapring_finish(struct pcapring *);
 
+/* pcapring_seal: complete the open file and refuse every later write
+ * (a session retired by a reload; a late packet is not written). */
+void pcapring_seal(struct pcapring *);
+
+/* pcapring_failing: true while the ring backs off after a write error. */
+bool pcapring_failing(struct pcapring *);
+
 /* pcapring_close: flush, close and rename the open file; free the ring. */
 void pcapring_close(struct pcapring *);
 

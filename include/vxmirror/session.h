@@ -6,9 +6,15 @@
  * new VNI creates "vni-<N>" with the defaults (at most SESSIONS_AUTO_MAX,
  * so a barrage of random VNIs cannot create unbounded directories).
  *
- * The table is shared by all workers.  Sessions are never freed while the
- * daemon runs, so a worker may cache session pointers; creation takes the
- * table lock, lookups of existing sessions go through a worker's cache.
+ * The table is shared by all workers.  A session object is never freed
+ * while the daemon runs, so a worker may cache pointers to it.  A reload
+ * (sessions_reload) changes the table under its lock and bumps `gen`;
+ * workers drop their caches when they see a new generation.  A session
+ * whose name or pcap settings changed is *retired* (its ring sealed) and
+ * replaced by a new object; one whose path MTU or routes changed keeps its
+ * object and only its `conf` pointer is swapped, atomically.  Flow state
+ * lives in the analyzers, keyed by VNI, so it survives either way.
+ *
  * Counters are relaxed atomics: several workers may feed one session.
  */
 #ifndef VXMIRROR_SESSION_H
@@ -36,8 +42,12 @@ struct session_counters {
 };
 
 struct session {
-	struct session_conf conf; /* routes point into the config (or none for auto) */
+	uint32_t vni;                              /* immutable */
+	char name[CONFIG_NAME_MAX];                /* immutable (a rename makes a new session) */
+	_Atomic(const struct session_conf *) conf; /* into a config, or &own */
+	struct session_conf own;                   /* the conf of an automatic session */
 	bool auto_created;
+	bool retired;                     /* replaced or removed by a reload */
 	struct pcapring *ring;            /* NULL: pcap off, the directory failed, or closed */
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
 	struct session_counters c;
@@ -45,17 +55,26 @@ struct session {
 
 struct session_table {
 	pthread_mutex_t mu;
-	const struct config *cfg;
-	struct session **v;
+	const struct config *cfg; /* the config the table was last built from */
+	atomic_uint gen;          /* bumped by every reload */
+	struct session **v;       /* live sessions */
 	size_t n, cap;
+	struct session **old; /* retired sessions, kept for late packets and the summary */
+	size_t nold, oldcap;
 	size_t nauto;
-	uint64_t auto_refused; /* unknown VNIs beyond SESSIONS_AUTO_MAX */
+	atomic_uint_fast64_t auto_refused; /* unknown VNIs beyond SESSIONS_AUTO_MAX */
 };
 
 /* sessions_new: one session per configured session, rings opened (stale
- * .part files recovered first).  -1 on a fatal set-up error. */
+ * .part files recovered first). */
 struct session_table *sessions_new(const struct config *);
 void sessions_free(struct session_table *);
+
+/* session_conf_get: the session's current configuration. */
+static inline const struct session_conf *session_conf_get(const struct session *s)
+{
+	return atomic_load_explicit(&s->conf, memory_order_acquire);
+}
 
 /* sessions_get: the session of `vni`, created when unknown_vni is auto;
  * NULL when the VNI is dropped. */
@@ -64,10 +83,19 @@ struct session *sessions_get(struct session_table *, uint32_t vni);
  * `name` (or the config's offline_session) if set, else an auto session "capture". */
 struct session *sessions_plain(struct session_table *, const char *name);
 
+/*
+ * sessions_reload: apply a new (valid) config: sessions added, removed or
+ * changed take effect.  `old` is the config in force; both must outlive
+ * the table.  Logs one line per change.
+ */
+void sessions_reload(struct session_table *, const struct config *old, const struct config *cfg);
+
 /* sessions_close: close every pcap ring (flush, rename), keeping its counters. */
 void sessions_close(struct session_table *);
 /* session_pcap_stats: the ring's counters, live or as closed. */
 void session_pcap_stats(struct session *, struct pcapring_stats *);
+/* sessions_foreach: call fn for every session, live then retired, under the lock. */
+void sessions_foreach(struct session_table *, void (*fn)(struct session *, void *), void *arg);
 
 void sessions_tick(struct session_table *, const struct timespec *now);
 void sessions_flush(struct session_table *);

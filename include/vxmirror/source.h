@@ -16,9 +16,13 @@
 
 #include "vxmirror/worker.h"
 
-/* source_udp_open: bind every listen endpoint and add read events to the
- * worker's base.  0, or -1 after logging which endpoint failed and why. */
-int source_udp_open(struct worker *);
+/* source_udp_open: bind every listen endpoint once per worker (in worker
+ * order, with SO_REUSEPORT and the steering program when there are
+ * several) and add read events to each worker's base.  0, or -1 after
+ * logging which endpoint failed and why. */
+int source_udp_open(struct worker *w, size_t nworkers);
+/* source_udp_count: sockets bound over all workers. */
+size_t source_udp_count(struct worker *w, size_t nworkers);
 /* source_udp_drain: one budgeted pass over every socket (at shutdown). */
 void source_udp_drain(struct worker *);
 void source_udp_close(struct worker *);

@@ -9,6 +9,15 @@
 
 #include <stdint.h>
 
+/*
+ * A worker is the only writer of its counters; the main thread reads them
+ * for /metrics.  Relaxed atomic loads and stores (plain moves on x86) make
+ * that well-defined without a locked read-modify-write per packet.
+ */
+#define STAT_ADD(f, n) __atomic_store_n(&(f), (f) + (n), __ATOMIC_RELAXED)
+#define STAT_INC(f)    STAT_ADD(f, 1)
+#define STAT_GET(f)    __atomic_load_n(&(f), __ATOMIC_RELAXED)
+
 #include "vxmirror/analyzer.h"
 #include "vxmirror/packet.h"
 
@@ -20,6 +29,7 @@ struct worker_stats {
 	uint64_t unknown_vni;      /* VNI not configured and unknown_vni: drop (or auto limit) */
 	uint64_t oversize;         /* datagram larger than the receive buffer (cut) */
 	uint64_t not_vxlan;        /* offline: frame neither VXLAN nor plain-eligible */
+	uint64_t bad_geneve;       /* GENEVE that is malformed or carries no VXLAN */
 	uint64_t delivered;        /* inner frames handed to a session */
 	uint64_t truncated;        /* inner packets cut short by the mirror */
 	uint64_t decode[DEC__MAX]; /* inner decode results by error */

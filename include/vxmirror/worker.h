@@ -10,8 +10,11 @@
 #ifndef VXMIRROR_WORKER_H
 #define VXMIRROR_WORKER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "vxmirror/addr.h"
@@ -23,12 +26,14 @@
 #include "vxmirror/stats.h"
 
 struct event_base;
+struct event;
 
-/* What the workers share: read-mostly. */
+/* What the workers share.  A reload swaps cfg and alerts atomically; the
+ * old ones stay allocated until exit, so a worker mid-packet is safe. */
 struct ctx {
-	const struct config *cfg;
+	_Atomic(const struct config *) cfg;
+	_Atomic(struct alertlog *) alerts;
 	struct session_table *sessions;
-	struct alertlog *alerts;
 };
 
 #define WORKER_SESSION_CACHE 256
@@ -37,12 +42,17 @@ struct worker {
 	int id;
 	struct ctx *ctx;
 	struct event_base *base;
+	struct event *timer; /* 1 s: analyzer expiry, stats publication */
+	pthread_t thread;
 	struct analyzer *an;
-	struct worker_stats st;
+	struct worker_stats st;                      /* written by this worker only (STAT_*) */
 	struct session *cache[WORKER_SESSION_CACHE]; /* direct-mapped by VNI */
+	unsigned cache_gen; /* session table generation the cache is from */
 	struct log_limit ll;
 	struct timespec last_tick; /* packet time of the last tick */
 	void *src;                 /* the worker's UDP sources (source_udp.c) */
+	pthread_mutex_t pub_mu;    /* guards pub */
+	struct analyzer_stats pub; /* analyzer counters, published each tick */
 };
 
 void worker_init(struct worker *, int id, struct ctx *, struct event_base *);
@@ -52,15 +62,24 @@ void worker_fini(struct worker *);
 void worker_datagram(struct worker *, const struct timespec *ts, const struct addr *src,
                      const uint8_t *p, size_t len);
 
+/* worker_geneve: one GENEVE datagram (a GWLB target) carrying a mirrored
+ * VXLAN packet; `src` is the GENEVE sender. */
+void worker_geneve(struct worker *, const struct timespec *ts, const struct addr *src,
+                   const uint8_t *p, size_t len);
+
 /* worker_frame: one inner Ethernet frame of session `s`.  `mirror_src` is
  * the outer source (the mirrored ENI), NULL when unknown. */
 void worker_frame(struct worker *, struct session *s, const struct timespec *ts,
                   const struct addr *mirror_src, const uint8_t *p, size_t len);
 
-/* worker_tick: expire flows and close idle pcap files as of `now`. */
+/* worker_tick: expire flows as of `now`, publish the analyzer counters. */
 void worker_tick(struct worker *, const struct timespec *now);
 
+/* worker_stats_sum: counters summed over workers (safe while they run). */
+void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t,
+                      struct analyzer_stats *as);
+
 /* workers_summary: the stop summary (packets per session, alerts, errors) on `f`. */
-void workers_summary(struct worker *w, size_t nworkers, const struct ctx *, FILE *f);
+void workers_summary(struct worker *w, size_t nworkers, struct ctx *, FILE *f);
 
 #endif

@@ -1,0 +1,249 @@
+/*
+ * test_ingest.c - the live ingest of the real daemon: several workers with
+ * symmetric flow steering, GENEVE (GWLB) delivery, and SIGHUP reload.
+ */
+#include <criterion/criterion.h>
+#include <glob.h>
+
+#include "daemon_harness.h"
+#include "frames.h"
+#include "vxmirror/steer.h"
+
+/* send_from: one UDP datagram from 127.0.0.10:sport (0 = any) to 127.0.0.1:port. */
+static void send_from(uint16_t sport, uint16_t port, const uint8_t *p, size_t len)
+{
+	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	cr_assert(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	from.sin_addr.s_addr = htonl(0x7f00000a); /* 127.0.0.10: the "mirrored ENI" */
+	from.sin_port = htons(sport);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0, "bind: %s",
+	             strerror(errno));
+	cr_assert_eq(sendto(fd, p, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
+	close(fd);
+}
+
+/* vx_tcp: a VXLAN datagram carrying one TCP segment; returns its length. */
+static size_t vx_tcp(uint8_t *out, size_t cap, uint32_t vni, const char *src, const char *dst,
+                     uint16_t sport, uint16_t dport, uint8_t flags, uint16_t mss)
+{
+	uint8_t f[256];
+	size_t n = frame_tcp(f, sizeof(f),
+	                     &(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true},
+	                                        .sport = sport,
+	                                        .dport = dport,
+	                                        .flags = flags,
+	                                        .seq = 1,
+	                                        .ack = 1,
+	                                        .mss = mss});
+
+	cr_assert(n > 0);
+	return frame_vxlan(out, cap, vni, f, n);
+}
+
+#define NFLOWS 120
+
+Test(ingest, workers_keep_both_directions_together, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port();
+	uint8_t d[512];
+	char a[32], b[32];
+	long long total = 0;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\nworkers: 4\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: off}\nsessions: [{name: s, vni: 7}]\n",
+	       port);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	for (int i = 0; i < NFLOWS; i++) {
+		snprintf(a, sizeof(a), "198.18.%d.%d", 1 + i / 200, 1 + i % 200);
+		snprintf(b, sizeof(b), "198.19.%d.%d", 1 + i / 100, 1 + (i * 7) % 250);
+		/* AWS: the outer source port hashes the directional 5-tuple, so the
+		 * two directions arrive from different outer ports */
+		size_t n = vx_tcp(d, sizeof(d), 7, a, b, (uint16_t)(10000 + i), 443, TH_ACK, 0);
+		send_from((uint16_t)(40000 + 2 * i), port, d, n);
+		n = vx_tcp(d, sizeof(d), 7, b, a, 443, (uint16_t)(10000 + i), TH_ACK, 0);
+		send_from((uint16_t)(40001 + 2 * i), port, d, n);
+	}
+	usleep(300 * 1000);
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	cr_assert_eq(h_counter(&h, "summary: datagrams=", "delivered"), 2 * NFLOWS);
+	/* one flow entry per connection: no flow was split across workers */
+	cr_assert_eq(h_counter(&h, "summary: flows_created=", "flows_created"), NFLOWS, "%s",
+	             h_slurp(h.err));
+	for (int w = 0; w < 4; w++) {
+		char key[32];
+		snprintf(key, sizeof(key), "summary: worker=%d ", w);
+		long long n = h_counter(&h, key, "datagrams");
+		cr_assert(n > 0, "worker %d received nothing: steering does not spread", w);
+		total += n;
+	}
+	cr_assert_eq(total, 2 * NFLOWS);
+	h_rm_rf(h.dir);
+}
+
+Test(ingest, steer_pick_is_symmetric)
+{
+	uint8_t x[512], y[512];
+	size_t nx = vx_tcp(x, sizeof(x), 1, "198.18.0.1", "198.18.9.9", 1, 2, TH_ACK, 0);
+	size_t ny = vx_tcp(y, sizeof(y), 1, "198.18.9.9", "198.18.0.1", 2, 1, TH_ACK, 0);
+	uint8_t u[512];
+	size_t nu;
+
+	cr_assert_eq(steer_pick(x, nx, 4), steer_pick(y, ny, 4));
+	cr_assert(steer_pick(x, nx, 4) >= 0);
+	nu = frame_udp(u, sizeof(u),
+	               &(struct udp_spec){.ip = {.src = "2001:db8::1", .dst = "2001:db8::2"},
+	                                  .sport = 1,
+	                                  .dport = 2,
+	                                  .payload_len = 4});
+	nx = frame_vxlan(x, sizeof(x), 1, u, nu);
+	nu = frame_udp(u, sizeof(u),
+	               &(struct udp_spec){.ip = {.src = "2001:db8::2", .dst = "2001:db8::1"},
+	                                  .sport = 2,
+	                                  .dport = 1,
+	                                  .payload_len = 4});
+	ny = frame_vxlan(y, sizeof(y), 1, u, nu);
+	cr_assert_eq(steer_pick(x, nx, 3), steer_pick(y, ny, 3));
+	cr_assert_eq(steer_pick(x, 20, 3), -1); /* too short: the kernel's own hash */
+}
+
+/* geneve: GENEVE (proto 0x0800, one 4-byte option) + IPv4/UDP 4789 + `vx`. */
+static size_t geneve(uint8_t *out, size_t cap, const uint8_t *vx, size_t vxlen)
+{
+	uint8_t outer[1024];
+	size_t n = frame_udp(outer, sizeof(outer),
+	                     &(struct udp_spec){.ip = {.src = "198.18.0.10", .dst = "198.18.0.20"},
+	                                        .sport = 33333,
+	                                        .dport = 4789,
+	                                        .payload_len = (uint32_t)vxlen,
+	                                        .payload = vx});
+
+	cr_assert(n > 14 && 12 + n - 14 <= cap);
+	memset(out, 0, 12);
+	out[0] = 0x01; /* version 0, option length 1 word */
+	out[2] = 0x08; /* protocol type 0x0800: an IPv4 packet */
+	out[3] = 0x00;
+	memcpy(out + 12, outer + 14, n - 14); /* drop the Ethernet header */
+	return 12 + n - 14;
+}
+
+Test(ingest, geneve_from_gwlb, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port(), gport = h_free_port();
+	uint8_t vx[512], g[1024];
+	size_t n;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\ngeneve_listen: [\"127.0.0.1:%u\"]\n"
+	       "allowed_sources: [198.18.0.10]\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: off}\nunknown_vni: drop\nsessions: [{name: gw, vni: 55}]\n",
+	       port, gport);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	n = vx_tcp(vx, sizeof(vx), 55, "198.18.5.1", "198.18.5.2", 1000, 80, TH_SYN, 8961);
+	n = geneve(g, sizeof(g), vx, n);
+	send_from(0, gport, g, n);
+	g[0] = 0x80; /* version 2: not GENEVE we know */
+	send_from(0, gport, g, n);
+	usleep(300 * 1000);
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	/* the ENI inside (198.18.0.10) is what allowed_sources checks */
+	cr_assert_eq(h_counter(&h, "summary: datagrams=", "not_allowed"), 0);
+	cr_assert_eq(h_counter(&h, "summary: datagrams=", "bad_geneve"), 1);
+	cr_assert_eq(h_counter(&h, "summary: session=gw ", "packets"), 1);
+	cr_assert_eq(h_counter(&h, "summary: session=gw ", "pcap_packets"), 1);
+	h_rm_rf(h.dir);
+}
+
+static const char *reload_conf1 =
+    "listen: [\"127.0.0.1:%u\"]\npcap_dir: pcap\nalert_log: alerts.json\nhttp: {listen: off}\n"
+    "unknown_vni: drop\n"
+    "sessions:\n"
+    "  - {name: web, vni: 100, routes: [{prefix: 198.18.2.0/24, mtu: 1500}]}\n"
+    "  - {name: db, vni: 200}\n";
+#define RELOAD_CONF2                                                                               \
+	"listen: [\"127.0.0.1:%u\"]\npcap_dir: pcap\nalert_log: alerts.json\n"                     \
+	"http: {listen: off}\nunknown_vni: drop\nsessions:\n"                                      \
+	"  - {name: web, vni: 100, routes: [{prefix: 198.18.2.0/24, mtu: 1500}]}\n"                \
+	"  - {name: cache, vni: 300}\n"
+
+/* write_conf: replace the harness config (atomically, like an editor would). */
+static void write_conf(struct harness *h, const char *text)
+{
+	char tmp[400];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", h->conf);
+	f = fopen(tmp, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	cr_assert_eq(rename(tmp, h->conf), 0);
+}
+
+Test(ingest, sighup_reload, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port();
+	uint8_t d[512];
+	char text[1024], path[400];
+	json_t *al;
+	size_t n;
+
+	h_init(&h, reload_conf1, port);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	/* a SYN on web: the handshake is half done when the reload comes */
+	n = vx_tcp(d, sizeof(d), 100, "198.18.1.1", "198.18.2.2", 40000, 443, TH_SYN, 8961);
+	send_from(0, port, d, n);
+	usleep(200 * 1000);
+
+	/* 1. a broken file: logged with file:line, counted, old config kept */
+	write_conf(&h, "sessions:\n  - {name: web, vni: 100}\n  - {name: x, vni: 100}\n");
+	kill(h.pid, SIGHUP);
+	cr_assert(h_wait_log(&h, "reload failed", 5000), "%s", h_slurp(h.err));
+	cr_assert(h_wait_log(&h, "vxmirror.yaml:3:", 100), "no file:line: %s", h_slurp(h.err));
+
+	/* 2. logrotate moved the alert log; db removed, cache added, web unchanged */
+	snprintf(path, sizeof(path), "%s/alerts.json", h.dir);
+	snprintf(text, sizeof(text), "%s/alerts.json.1", h.dir);
+	cr_assert_eq(rename(path, text), 0);
+	snprintf(text, sizeof(text), RELOAD_CONF2, port);
+	write_conf(&h, text);
+	kill(h.pid, SIGHUP);
+	cr_assert(h_wait_log(&h, "reloaded", 5000), "%s", h_slurp(h.err));
+
+	/* the SYN-ACK completes the handshake begun before the reload: the flow
+	 * kept its state, so the MSS alert comes, into the reopened log */
+	n = vx_tcp(d, sizeof(d), 100, "198.18.2.2", "198.18.1.1", 443, 40000, TH_SYN | TH_ACK,
+	           8961);
+	send_from(0, port, d, n);
+	n = vx_tcp(d, sizeof(d), 300, "198.18.3.3", "198.18.4.4", 1, 2, TH_ACK, 0);
+	send_from(0, port, d, n);
+	n = vx_tcp(d, sizeof(d), 200, "198.18.3.3", "198.18.4.4", 1, 2, TH_ACK, 0);
+	send_from(0, port, d, n);
+	usleep(300 * 1000);
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+
+	cr_assert_eq(h_counter(&h, "summary: reloads=", "reloads"), 1);
+	cr_assert_eq(h_counter(&h, "summary: reloads=", "reload_errors"), 1);
+	cr_assert_eq(h_counter(&h, "summary: session=cache ", "packets"), 1);
+	cr_assert_eq(h_counter(&h, "summary: datagrams=", "unknown_vni"), 1); /* db's VNI */
+	cr_assert_eq(h_counter(&h, "summary: session=db ", "retired"), 1);
+	al = h_alerts(path);
+	cr_assert_not_null(al);
+	cr_assert_eq(json_array_size(al), 1, "alerts in the reopened log: %zu",
+	             json_array_size(al));
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(al, 0), "type")),
+	                 "mss_exceeds_path_mtu");
+	json_decref(al);
+	h_rm_rf(h.dir);
+}
