@@ -88,7 +88,7 @@ static void config_defaults(struct config *cfg)
 		fatalx("%s: bad built-in listen address: %s", __func__, why);
 	cfg->geneve_listen = NULL;
 	cfg->ngeneve = 0;
-	cfg->workers = 1;
+	cfg->workers = 0; /* auto: one per CPU */
 	cfg->rcvbuf = 32ull << 20;
 	cfg->http_enabled = true;
 	if (endpoint_parse("127.0.0.1:9477", &cfg->http_listen, &why) == -1)
@@ -114,6 +114,8 @@ static void config_defaults(struct config *cfg)
 
 /* --- errors ------------------------------------------------------------ */
 
+static void err_vadd(struct config_errors *errs, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static void err_vadd(struct config_errors *errs, int line, const char *fmt, va_list ap)
 {
 	struct config_error *e;

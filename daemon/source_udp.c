@@ -143,22 +143,23 @@ static int want_v6only(const struct endpoint *eps, size_t n, const struct endpoi
 }
 
 /* set_rcvbuf: ask for a big receive buffer and say when the kernel caps it. */
-static void set_rcvbuf(int fd, const char *name, uint64_t bytes)
+static void set_rcvbuf(int fd, const char *name, uint64_t bytes, bool warn)
 {
 	int want = bytes > INT32_MAX / 2 ? INT32_MAX / 2 : (int)bytes, got = 0;
 	socklen_t sl = sizeof(got);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) == -1)
 		log_warn("%s: SO_RCVBUF", name);
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) == 0 && got / 2 < want)
-		log_warnx("%s: receive buffer is %d KiB, wanted %d KiB; raise it with "
-		          "'sysctl -w net.core.rmem_max=%d'",
+	if (warn && getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) == 0 && got / 2 < want)
+		log_warnx("%s: receive buffer is %d KiB, wanted %d KiB (rcvbuf): the kernel caps "
+		          "it at net.core.rmem_max; raise that with 'sysctl -w "
+		          "net.core.rmem_max=%d' (and in /etc/sysctl.d/ to keep it)",
 		          name, got / 2 / 1024, want / 1024, want);
 }
 
 /* udp_sock_open: socket, options, bind.  -1 after logging. */
 static int udp_sock_open(const struct config *cfg, const struct endpoint *eps, size_t neps,
-                         size_t i, bool reuseport, struct udp_sock *s)
+                         size_t i, bool reuseport, bool first, struct udp_sock *s)
 {
 	const struct endpoint *ep = &eps[i];
 	int one = 1, fd;
@@ -179,7 +180,7 @@ static int udp_sock_open(const struct config *cfg, const struct endpoint *eps, s
 		log_warn("listen %s: SO_TIMESTAMPNS", s->name);
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == -1)
 		log_warn("listen %s: SO_RXQ_OVFL", s->name);
-	set_rcvbuf(fd, s->name, cfg->rcvbuf);
+	set_rcvbuf(fd, s->name, cfg->rcvbuf, first); /* one warning per endpoint */
 	if (bind(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1) {
 		log_warn("listen %s: bind", s->name);
 		close(fd);
@@ -208,7 +209,7 @@ static int udp_add(struct worker *w, const struct endpoint *eps, size_t neps, si
 	struct udp_src *u = w->src;
 	struct udp_sock *s = &u->socks[u->nsocks];
 
-	if (udp_sock_open(atomic_load(&w->ctx->cfg), eps, neps, i, reuseport, s) == -1)
+	if (udp_sock_open(atomic_load(&w->ctx->cfg), eps, neps, i, reuseport, w->id == 0, s) == -1)
 		return -1;
 	u->nsocks++;
 	s->u = u;

@@ -27,12 +27,15 @@
 struct prog {
 	struct sock_filter *v;
 	size_t n;
+	bool overflow;
 };
 
 static void emit(struct prog *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
 {
 	if (p->n < STEER_MAX_INSNS)
 		p->v[p->n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf);
+	else
+		p->overflow = true;
 }
 
 /* geneve_prologue: X = GENEVE header + inner IPv4 header + UDP header. */
@@ -83,7 +86,7 @@ static void fold_and_pick(struct prog *p, uint32_t n, uint32_t nsocks)
 
 size_t steer_program(struct sock_filter *v, uint32_t nsocks, bool geneve)
 {
-	struct prog p = {v, 0};
+	struct prog p = {v, 0, false};
 	size_t v4, v6;
 
 	if (geneve)
@@ -109,7 +112,7 @@ size_t steer_program(struct sock_filter *v, uint32_t nsocks, bool geneve)
 	p.v[v6].jt = (uint8_t)(p.n - v6 - 1);
 	load_words(&p, 22 + 8, 8, 0);
 	fold_and_pick(&p, 8, nsocks);
-	return p.n;
+	return p.overflow ? 0 : p.n;
 }
 
 int steer_attach(int fd, uint32_t nsocks, bool geneve)
@@ -120,6 +123,10 @@ int steer_attach(int fd, uint32_t nsocks, bool geneve)
 	memset(insns, 0, sizeof(insns));
 	fp.len = (unsigned short)steer_program(insns, nsocks, geneve);
 	fp.filter = insns;
+	if (fp.len == 0) {
+		errno = E2BIG;
+		return -1;
+	}
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fp, sizeof(fp));
 }
 

@@ -118,7 +118,7 @@ static void expect_defaults(const struct config *cfg)
 	cr_expect_eq(cfg->analyzer.closed_timeout, 30);
 	cr_expect_eq(cfg->analyzer.fragment_alert_interval, 60);
 	cr_expect_eq(cfg->ngeneve, 0);
-	cr_expect_eq(cfg->workers, 1);
+	cr_expect_eq(cfg->workers, 0); /* auto */
 	cr_expect_eq(cfg->rcvbuf, 32ull << 20);
 	cr_expect(cfg->http_enabled);
 	cr_expect_str_eq(fmt_ep(&cfg->http_listen, buf), "127.0.0.1:9477");

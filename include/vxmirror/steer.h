@@ -25,8 +25,9 @@
 struct sock_filter;
 
 /* steer_program: build the program for `nsocks` sockets into prog
- * (room for STEER_MAX_INSNS); returns the instruction count. */
-#define STEER_MAX_INSNS 64
+ * (room for STEER_MAX_INSNS); returns the instruction count, 0 if it
+ * would not fit. */
+#define STEER_MAX_INSNS 128
 size_t steer_program(struct sock_filter *prog, uint32_t nsocks, bool geneve);
 
 /* steer_attach: attach it to the reuseport group of `fd`.  0 or -1 (errno). */
