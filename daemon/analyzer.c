@@ -1,15 +1,17 @@
 /*
  * analyzer.c - the streaming path-MTU analyzer (analyzer.h; the alert
- * schema is docs/alerts.md).
+ * schema and the exact rule of every alert type are in docs/alerts.md).
  *
  * Per packet: find or create its flow (TCP/UDP), account the packet on the
- * sending side (flow_account), then run the checks.  Implemented:
- * oversize_df and mss_exceeds_path_mtu.  The other alert types hook in
- * at analyzer_packet(): ICMP errors before the flow lookup (through the
- * quoted header), retransmit tracking after flow_account().
+ * sending side (flow_account: sizes, seq/ack, MSS, the tracked segment),
+ * then run the detections in detect_*.c in a fixed order.  This file holds
+ * what they share: the analyzer, the per-packet context, formatting and
+ * the alert plumbing (analyzer_int.h).
  *
  * Every alert is deduplicated per flow, sending side and type: a flow's
- * two sides are two hosts, and each may need its own fix.
+ * two sides are two hosts, and each may need its own fix.  The exceptions
+ * are documented: `fragmented` is rate-limited per session, and
+ * pmtud_blackhole has one follow-up line when the sender falls back.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -17,34 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "vxmirror/analyzer.h"
-#include "vxmirror/flow.h"
+#include "analyzer_int.h"
 #include "vxmirror/util.h"
 
 #define DEFAULT_MAX_FLOWS 65536 /* when the config gives none */
 #define TIMEOUT_MAX_S     (INT64_MAX / 1000000000)
 
 static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
-
-struct analyzer {
-	struct analyzer_conf conf;
-	analyzer_alert_cb cb;
-	void *cb_arg;
-	struct flow_table *flows;
-	uint64_t alerts[ALERT__MAX];
-	uint64_t suppressed;
-};
-
-/* The packet being analysed and where it stands. */
-struct pctx {
-	struct analyzer *an;
-	const struct session_conf *sess;
-	const struct addr *mirror_src;
-	const struct packet *pkt;
-	const struct pcap_ref *ref;
-	struct flow *flow; /* NULL until the packet needs one */
-	int side;          /* the sender's side of flow */
-};
 
 static const char *const alert_names[ALERT__MAX] = {
     [ALERT_OVERSIZE_DF] = "oversize_df",
@@ -69,9 +50,15 @@ struct analyzer *analyzer_new(const struct analyzer_conf *conf, analyzer_alert_c
 		an->conf = *conf;
 	if (an->conf.max_flows == 0)
 		an->conf.max_flows = DEFAULT_MAX_FLOWS;
+	if (an->conf.retransmit_threshold == 0)
+		an->conf.retransmit_threshold = DEFAULT_RETRANSMIT_THRESHOLD;
+	if (an->conf.fragment_alert_interval == 0)
+		an->conf.fragment_alert_interval = DEFAULT_FRAGMENT_INTERVAL;
 	an->cb = cb;
 	an->cb_arg = arg;
 	an->flows = flow_table_new(an->conf.max_flows);
+	an->xs = mss_xs_new();
+	an->frags = frag_rl_new();
 	return an;
 }
 
@@ -80,6 +67,8 @@ void analyzer_free(struct analyzer *an)
 	if (an == NULL)
 		return;
 	flow_table_free(an->flows);
+	mss_xs_free(an->xs);
+	frag_rl_free(an->frags);
 	free(an);
 }
 
@@ -110,8 +99,7 @@ void analyzer_get_stats(const struct analyzer *an, struct analyzer_stats *st)
 
 /* --- formatting helpers --- */
 
-/* fmt_ts: RFC 3339 UTC with microseconds, "2026-11-23T08:56:11.123456Z". */
-static const char *fmt_ts(const struct timespec *ts, char *buf, size_t len)
+const char *an_fmt_ts(const struct timespec *ts, char *buf, size_t len)
 {
 	time_t s = ts->tv_sec;
 	long us = ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 ? ts->tv_nsec / 1000 : 0;
@@ -125,7 +113,18 @@ static const char *fmt_ts(const struct timespec *ts, char *buf, size_t len)
 	return buf;
 }
 
-static const char *proto_name(uint8_t proto)
+const char *an_fmt_ns(int64_t ns, char *buf, size_t len)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000;
+	}
+	return an_fmt_ts(&ts, buf, len);
+}
+
+const char *an_proto_name(uint8_t proto)
 {
 	switch (proto) {
 	case IPPROTO_TCP_:
@@ -147,8 +146,7 @@ static const char *proto_name(uint8_t proto)
 	}
 }
 
-/* fmt_ep: "198.18.1.1:443", "[2001:db8::1]:443", or the bare address without ports. */
-static const char *fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len)
+const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len)
 {
 	char h[ADDR_STRLEN];
 
@@ -175,28 +173,65 @@ static const char *direction(const struct addr *mirror, const struct addr *src,
 	return NULL;
 }
 
-/* icmp_advice: the ICMP error PMTUD needs, for this address family. */
-static const char *icmp_advice(const struct addr *a)
+const char *an_icmp_advice(const struct addr *a)
 {
 	return a->family == AF_INET6 ? "ICMPv6 type 2 (packet too big)"
 	                             : "ICMP type 3 code 4 (fragmentation needed)";
 }
 
-/* has_ports: TCP or UDP with its header decoded; these always get a flow entry. */
-static bool has_ports(const struct packet *p)
+bool an_has_ports(const struct packet *p)
 {
 	return (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_) && (p->flags & PKT_HAS_L4);
 }
 
-static uint32_t tcpip_hdr(const struct addr *a)
+uint32_t an_tcpip_hdr(const struct addr *a)
 {
 	return a->family == AF_INET6 ? 60 : 40;
 }
 
-/* default_mss: what a peer may send when no MSS was announced (RFC 9293, RFC 8200). */
-static uint32_t default_mss(const struct addr *a)
+json_t *an_json_uint_or_null(uint32_t v)
 {
-	return a->family == AF_INET6 ? 1220 : 536;
+	return v != 0 ? json_integer(v) : json_null();
+}
+
+/* --- flows --- */
+
+struct flow *an_pctx_flow(struct pctx *c)
+{
+	struct flow_key k;
+	bool created;
+
+	if (c->flow == NULL) {
+		c->side = flow_key_make(&k, c->sess->vni, c->pkt);
+		c->flow = flow_get(c->an->flows, &k, ts_ns(&c->pkt->ts), &created);
+	}
+	return c->flow;
+}
+
+struct flow *an_pctx_find(struct pctx *c)
+{
+	struct flow_key k;
+
+	if (c->flow == NULL) {
+		c->side = flow_key_make(&k, c->sess->vni, c->pkt);
+		c->flow = flow_lookup(c->an->flows, &k);
+	}
+	return c->flow;
+}
+
+struct an_flow an_flow_of(const struct flow *f, int x)
+{
+	struct an_flow fl = {.proto = f->key.proto};
+
+	fl.ports = f->key.proto == IPPROTO_TCP_ || f->key.proto == IPPROTO_UDP_;
+	fl.src = flow_side_addr(f, x, &fl.sport);
+	fl.dst = flow_side_addr(f, !x, &fl.dport);
+	return fl;
+}
+
+uint32_t an_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len)
+{
+	return path_mtu_lookup(c->sess, flow_side_addr(f, x, NULL), from, len);
 }
 
 /* --- building and emitting alerts --- */
@@ -206,16 +241,14 @@ static json_t *port_json(bool ports, uint16_t port)
 	return ports ? json_integer(port) : json_null();
 }
 
-/* alert_new: the common head of an alert (ts .. flow) for a flow from src to dst. */
-static json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
-                         const struct addr *src, const struct addr *dst, bool ports, uint16_t sport,
-                         uint16_t dport)
+json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severity,
+                     const struct an_flow *fl)
 {
 	char ts[64], s[ADDR_STRLEN], d[ADDR_STRLEN];
-	const char *dir = direction(c->mirror_src, src, dst);
+	const char *dir = direction(c->mirror_src, fl->src, fl->dst);
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ts", fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ts", an_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
 	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
 	              "vni", (json_int_t)c->sess->vni);
 	if (o == NULL)
@@ -224,15 +257,15 @@ static json_t *alert_new(const struct pctx *c, enum alert_type t, const char *se
 		json_object_set_new(o, "direction", json_string(dir));
 	json_object_set_new(
 	    o, "flow",
-	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", proto_name(c->pkt->proto), "src",
-	              addr_fmt(src, s, sizeof(s)), "sport", port_json(ports, sport), "dst",
-	              addr_fmt(dst, d, sizeof(d)), "dport", port_json(ports, dport)));
+	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", an_proto_name(fl->proto), "src",
+	              addr_fmt(fl->src, s, sizeof(s)), "sport", port_json(fl->ports, fl->sport),
+	              "dst", addr_fmt(fl->dst, d, sizeof(d)), "dport",
+	              port_json(fl->ports, fl->dport)));
 	return o;
 }
 
-/* alert_emit: add message, advice and pcap, hand the alert over, release it. */
-static void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
-                       const char *advice)
+void an_alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
+                   const char *advice)
 {
 	struct analyzer *an = c->an;
 
@@ -250,21 +283,7 @@ static void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char 
 	json_decref(o);
 }
 
-/* pctx_flow: the packet's flow, created for packets without ports when first needed. */
-static struct flow *pctx_flow(struct pctx *c)
-{
-	struct flow_key k;
-	bool created;
-
-	if (c->flow == NULL) {
-		c->side = flow_key_make(&k, c->sess->vni, c->pkt);
-		c->flow = flow_get(c->an->flows, &k, ts_ns(&c->pkt->ts), &created);
-	}
-	return c->flow;
-}
-
-/* alert_claim: true the first time `t` is raised for this side of the flow; counts repeats. */
-static bool alert_claim(struct analyzer *an, struct flow *f, int side, enum alert_type t)
+bool an_alert_claim(struct analyzer *an, struct flow *f, int side, enum alert_type t)
 {
 	uint8_t bit = (uint8_t)(1u << t);
 
@@ -274,164 +293,6 @@ static bool alert_claim(struct analyzer *an, struct flow *f, int side, enum aler
 	}
 	f->side[side].alerted |= bit;
 	return true;
-}
-
-/* --- oversize_df --- */
-
-static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, char *msg,
-                          size_t msglen, char *adv, size_t advlen)
-{
-	const struct packet *p = c->pkt;
-	bool ports = has_ports(p);
-	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
-	uint32_t hdr = tcpip_hdr(&p->src);
-
-	addr_fmt(&p->src, sh, sizeof(sh));
-	addr_fmt(&p->dst, dh, sizeof(dh));
-	snprintf(msg, msglen,
-	         "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
-	         "so it will be dropped",
-	         fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
-	         fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len, proto_name(p->proto),
-	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu,
-	         from);
-	if (p->proto == IPPROTO_TCP_ && mtu > hdr)
-		snprintf(adv, advlen,
-		         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards "
-		         "%s, and allow %s back to %s so PMTUD can work",
-		         sh, mtu, mtu - hdr, dh, icmp_advice(&p->src), sh);
-	else
-		snprintf(adv, advlen,
-		         "lower the MTU on %s to %u (or send smaller datagrams), and allow %s "
-		         "back to %s so PMTUD can work",
-		         sh, mtu, icmp_advice(&p->src), sh);
-}
-
-/* check_oversize_df: a DF packet bigger than the path MTU towards its destination. */
-static void check_oversize_df(struct pctx *c)
-{
-	const struct packet *p = c->pkt;
-	bool ports = has_ports(p);
-	char from[ADDR_STRLEN + 16], msg[512], adv[512];
-	uint32_t mtu;
-	json_t *o;
-
-	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT))
-		return;
-	mtu = path_mtu_lookup(c->sess, &p->dst, NULL, 0); /* no formatting per packet */
-	if (mtu == 0 || p->ip_len <= mtu)
-		return;
-	if (!alert_claim(c->an, pctx_flow(c), c->side, ALERT_OVERSIZE_DF))
-		return;
-	path_mtu_lookup(c->sess, &p->dst, from, sizeof(from));
-	o = alert_new(c, ALERT_OVERSIZE_DF, "warning", &p->src, &p->dst, ports, p->sport, p->dport);
-	if (o == NULL)
-		return;
-	json_object_set_new(o, "ip_len", json_integer(p->ip_len));
-	json_object_set_new(o, "path_mtu", json_integer(mtu));
-	json_object_set_new(o, "path_mtu_source", json_string(from));
-	json_object_set_new(o, "df", json_true());
-	json_object_set_new(o, "truncated", json_boolean(p->flags & PKT_TRUNCATED));
-	oversize_text(c, mtu, from, msg, sizeof(msg), adv, sizeof(adv));
-	alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
-}
-
-/* --- mss_exceeds_path_mtu --- */
-
-/* What one side of a completed handshake may send, and why. */
-struct mss_eval {
-	int side;
-	const struct addr *sender, *peer;
-	uint16_t sport, dport;
-	bool has_own;
-	uint32_t own;      /* MSS the sender announced (has_own) */
-	uint32_t received; /* MSS it received, or the default */
-	bool received_default;
-	uint32_t send_size; /* min(received, own) + hdr */
-	uint32_t mtu;
-	char from[ADDR_STRLEN + 16];
-};
-
-static void mss_eval(const struct pctx *c, const struct flow *f, int x, struct mss_eval *e)
-{
-	const struct flow_side *s = &f->side[x], *peer = &f->side[!x];
-
-	memset(e, 0, sizeof(*e));
-	e->side = x;
-	e->sender = flow_side_addr(f, x, &e->sport);
-	e->peer = flow_side_addr(f, !x, &e->dport);
-	e->has_own = s->flags & FS_HAS_MSS;
-	e->own = s->mss;
-	e->received_default = !(peer->flags & FS_HAS_MSS);
-	e->received = e->received_default ? default_mss(e->sender) : peer->mss;
-	e->send_size = (e->has_own ? MIN(e->received, e->own) : e->received) + tcpip_hdr(e->sender);
-	e->mtu = path_mtu_lookup(c->sess, e->peer, e->from, sizeof(e->from));
-}
-
-static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *adv, size_t advlen)
-{
-	char sh[ADDR_STRLEN], ph[ADDR_STRLEN], recv[64], own[32];
-	uint32_t hdr = tcpip_hdr(e->sender);
-
-	addr_fmt(e->sender, sh, sizeof(sh));
-	addr_fmt(e->peer, ph, sizeof(ph));
-	if (e->received_default)
-		snprintf(recv, sizeof(recv), "no MSS received, so the default %u", e->received);
-	else
-		snprintf(recv, sizeof(recv), "MSS %u received", e->received);
-	if (e->has_own)
-		snprintf(own, sizeof(own), "own MSS %u", e->own);
-	else
-		snprintf(own, sizeof(own), "no own MSS");
-	snprintf(msg, msglen,
-	         "%s may send %u-byte packets to %s (%s, %s, + %u header bytes) but the path "
-	         "MTU towards %s is %u (%s): the flow stalls unless PMTUD works",
-	         sh, e->send_size, ph, recv, own, hdr, ph, e->mtu, e->from);
-	snprintf(adv, advlen,
-	         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s; until "
-	         "then %s must reach %s",
-	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, icmp_advice(e->sender), sh);
-}
-
-static void alert_mss(struct pctx *c, const struct mss_eval *e)
-{
-	char sh[ADDR_STRLEN], msg[512], adv[512];
-	json_t *o;
-
-	o = alert_new(c, ALERT_MSS_EXCEEDS_PATH_MTU, "warning", e->sender, e->peer, true, e->sport,
-	              e->dport);
-	if (o == NULL)
-		return;
-	json_object_set_new(o, "sender", json_string(addr_fmt(e->sender, sh, sizeof(sh))));
-	json_object_set_new(o, "mss_sent_by_sender",
-	                    e->has_own ? json_integer(e->own) : json_null());
-	json_object_set_new(o, "mss_received_from_peer", json_integer(e->received));
-	json_object_set_new(o, "mss_received_is_default", json_boolean(e->received_default));
-	json_object_set_new(o, "effective_send_size", json_integer(e->send_size));
-	json_object_set_new(o, "path_mtu", json_integer(e->mtu));
-	json_object_set_new(o, "path_mtu_source", json_string(e->from));
-	mss_text(e, msg, sizeof(msg), adv, sizeof(adv));
-	alert_emit(c, ALERT_MSS_EXCEEDS_PATH_MTU, o, msg, adv);
-}
-
-/* check_handshake: once per connection, when the SYN-ACK completes it. */
-static void check_handshake(struct pctx *c)
-{
-	struct flow *f = c->flow;
-	struct mss_eval e;
-
-	if (f == NULL || !(f->state & FLOW_HANDSHAKE) || (f->state & FLOW_HS_CHECKED))
-		return;
-	f->state |= FLOW_HS_CHECKED;
-	if ((f->side[0].flags | f->side[1].flags) & FS_MSS_UNKNOWN)
-		return; /* an MSS we could not read is no evidence either way */
-	for (int x = 0; x < 2; x++) {
-		mss_eval(c, f, x, &e);
-		if (e.mtu == 0 || e.send_size <= e.mtu)
-			continue;
-		if (alert_claim(c->an, f, x, ALERT_MSS_EXCEEDS_PATH_MTU))
-			alert_mss(c, &e);
-	}
 }
 
 /* --- the entry point --- */
@@ -444,11 +305,17 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
-	if (has_ports(pkt)) {
-		pctx_flow(&c);
+	if (an_has_ports(pkt)) {
+		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);
 	}
-	check_oversize_df(&c);
-	if (pkt->proto == IPPROTO_TCP_)
-		check_handshake(&c);
+	detect_fragment(&c);
+	detect_ptb(&c);
+	detect_oversize_df(&c);
+	detect_ptb_ignored(&c);
+	if (pkt->proto == IPPROTO_TCP_ && c.flow != NULL) {
+		detect_mss_seen(&c);
+		detect_handshake(&c);
+		detect_blackhole(&c);
+	}
 }

@@ -80,6 +80,7 @@ struct tcp_spec {
 	uint8_t flags; /* TH_SYN | TH_ACK ... */
 	uint32_t seq, ack;
 	uint16_t win;           /* 0 = 65535 */
+	bool zero_window;       /* advertise a window of 0 (overrides win) */
 	uint16_t mss;           /* MSS option; 0 = none */
 	bool sack_ok;           /* SACK-permitted option */
 	bool has_wscale;        /* window-scale option ... */
@@ -338,7 +339,7 @@ static inline size_t frame_tcp(uint8_t *buf, size_t cap, const struct tcp_spec *
 	frame__be32(l4.hdr + 8, t->ack);
 	l4.hdr[12] = (uint8_t)((hlen / 4) << 4);
 	l4.hdr[13] = t->flags;
-	frame__be16(l4.hdr + 14, t->win != 0 ? t->win : 65535);
+	frame__be16(l4.hdr + 14, t->zero_window ? 0 : t->win != 0 ? t->win : 65535);
 	l4.hlen = hlen;
 	l4.payload = t->payload;
 	l4.payload_given = t->payload != NULL ? t->payload_len : 0;

@@ -33,7 +33,9 @@
 
 static struct analyzer *an;
 static struct analyzer_conf aconf;
-static struct session_conf sess;
+static struct session_conf sess, sess2; /* sess2: the other end's mirror session */
+static struct session_conf *sp;         /* the session packets are fed to */
+static struct addr mirror_addr;
 static struct route_conf routes[8];
 static json_t *alerts;
 static struct timespec clk;
@@ -60,6 +62,10 @@ static void setup(void)
 	strcpy(sess.name, "prod");
 	sess.vni = 4242;
 	sess.routes = routes;
+	memset(&sess2, 0, sizeof(sess2));
+	strcpy(sess2.name, "peer");
+	sess2.vni = 4343;
+	sp = &sess;
 	clk = (struct timespec){1795424171, 123456789}; /* 2026-11-23T08:56:11.123456789Z */
 	mirror = NULL;
 	ref = NULL;
@@ -93,7 +99,7 @@ static void feed(const uint8_t *f, size_t len)
 	pkt.ts = clk;
 	e = decode_ether(&pkt, f, len);
 	cr_assert_eq(e, DEC_OK, "decode: %s", decode_err_name(e));
-	analyzer_packet(an, &sess, mirror, &pkt, ref);
+	analyzer_packet(an, sp, mirror, &pkt, ref);
 }
 
 static void feed_tcp(const struct tcp_spec *t)
@@ -191,6 +197,132 @@ static struct analyzer_stats stats(void)
 
 	analyzer_get_stats(an, &st);
 	return st;
+}
+
+/* on: feed packets to session s as seen from the mirrored ENI `m` (NULL = unknown).
+ * sess2 shares sess's path MTU configuration. */
+static void on(struct session_conf *s, const char *m)
+{
+	sess2.path_mtu = sess.path_mtu;
+	sess2.routes = sess.routes;
+	sess2.nroutes = sess.nroutes;
+	sp = s;
+	mirror = NULL;
+	if (m != NULL) {
+		cr_assert_eq(addr_parse(m, &mirror_addr), 0);
+		mirror = &mirror_addr;
+	}
+}
+
+/* later: advance packet time by ms milliseconds. */
+static void later(long ms)
+{
+	clk.tv_sec += ms / 1000;
+	clk.tv_nsec += (ms % 1000) * 1000000;
+	if (clk.tv_nsec >= 1000000000) {
+		clk.tv_sec++;
+		clk.tv_nsec -= 1000000000;
+	}
+}
+
+/* seg: a DF TCP segment of ip_len bytes (0 = headers only, no payload). */
+static void seg(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags,
+                uint32_t seq, uint32_t ack, uint32_t ip_len)
+{
+	feed_tcp(&(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true, .ip_len = ip_len},
+	                            .sport = sport,
+	                            .dport = dport,
+	                            .flags = flags,
+	                            .seq = seq,
+	                            .ack = ack});
+}
+
+/* zwin: a pure ACK advertising a zero (or, open = true, a full) window. */
+static void zwin(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint32_t seq,
+                 uint32_t ack, bool zero)
+{
+	feed_tcp(&(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true},
+	                            .sport = sport,
+	                            .dport = dport,
+	                            .flags = TH_ACK,
+	                            .seq = seq,
+	                            .ack = ack,
+	                            .zero_window = zero});
+}
+
+static void syn(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint16_t mss)
+{
+	feed_tcp(&(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true},
+	                            .sport = sport,
+	                            .dport = dport,
+	                            .flags = TH_SYN,
+	                            .seq = 100,
+	                            .mss = mss});
+}
+
+static void synack(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint16_t mss)
+{
+	feed_tcp(&(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true},
+	                            .sport = sport,
+	                            .dport = dport,
+	                            .flags = TH_SYN | TH_ACK,
+	                            .seq = 5000,
+	                            .ack = 101,
+	                            .mss = mss});
+}
+
+/* ptb: router -> to, "frag needed / packet too big, MTU mtu", quoting a TCP
+ * segment qsrc:qsport -> qdst:qdport with seq qseq and true length qlen. */
+static void ptb(const char *router, const char *to, uint32_t mtu, const char *qsrc, uint16_t qsport,
+                const char *qdst, uint16_t qdport, uint32_t qseq, uint32_t qlen)
+{
+	static uint8_t orig[1600];
+	size_t n;
+
+	n = frame_tcp(
+	    orig, sizeof(orig),
+	    &(struct tcp_spec){.ip = {.src = qsrc, .dst = qdst, .df = true, .ip_len = qlen},
+	                       .sport = qsport,
+	                       .dport = qdport,
+	                       .flags = TH_ACK | TH_PSH,
+	                       .seq = qseq,
+	                       .ack = 1});
+	feed(fbuf, frame_icmp_ptb(fbuf, sizeof(fbuf),
+	                          &(struct ptb_spec){.ip = {.src = router, .dst = to},
+	                                             .mtu = mtu,
+	                                             .orig = orig,
+	                                             .orig_len = n}));
+}
+
+/* count: alerts of `type` so far. */
+static size_t count(const char *type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nalerts(); i++)
+		n += strcmp(json_string_value(json_object_get(alert(i), "type")), type) == 0;
+	return n;
+}
+
+/* expect: the alerts so far are exactly these types, in this order (NULL-terminated). */
+static void expect(const char *const *types)
+{
+	size_t n = 0;
+
+	for (; types[n] != NULL; n++) {
+		cr_assert_lt(n, nalerts(), "alert #%zu (%s) missing", n, types[n]);
+		cr_assert_str_eq(sget(alert(n), "type"), types[n], "alert #%zu", n);
+	}
+	cr_assert_eq(nalerts(), n, "%zu alerts, expected %zu; #%zu is %s", nalerts(), n, n,
+	             nalerts() > n ? sget(alert(n), "type") : "-");
+}
+
+#define EXPECT(...) expect((const char *const[]){__VA_ARGS__, NULL})
+#define NONE        ((const char *const[]){NULL})
+
+static bool is_null(json_t *o, const char *path)
+{
+	return json_is_null(get(o, path));
 }
 
 /* ------------------------------------------------------------------ */
@@ -415,7 +547,9 @@ Test(oversize_df, fragment_is_not_flagged)
 	    .ip = {.src = B, .dst = A, .df = true, .mf = true, .id = 7, .ip_len = 4000},
 	    .sport = 5000,
 	    .dport = 6000});
-	cr_assert_eq(nalerts(), 0);
+	cr_assert_eq(nalerts(), 1, "only `fragmented`, no oversize_df");
+	cr_assert_str_eq(sget(alert(0), "type"), "fragmented");
+	cr_assert_eq(stats().alerts[ALERT_OVERSIZE_DF], 0);
 }
 
 Test(oversize_df, udp_advice_has_no_mss)
@@ -902,6 +1036,927 @@ Test(flow, full_table_evicts_closed_first)
 	cr_assert_not_null(flow_lookup(t, &k[0]));
 	cr_assert_null(flow_lookup(t, &k[1]));
 	flow_table_free(t);
+}
+
+Test(flow, memory_per_entry)
+{
+	/* The figure quoted in flow.h and docs/alerts.md (LP64). */
+	if (sizeof(void *) == 8)
+		cr_assert_eq(sizeof(struct flow), 224);
+	cr_assert_leq(sizeof(struct flow), 256);
+}
+
+/* account: one TCP packet from src to dst through flow_account(). */
+static void account(struct flow_table *t, struct flow *f, const struct tcp_spec *ts)
+{
+	struct flow_key k;
+	struct packet pkt;
+	int side;
+
+	memset(&pkt, 0, sizeof(pkt));
+	cr_assert_eq(decode_ether(&pkt, fbuf, frame_tcp(fbuf, sizeof(fbuf), ts)), DEC_OK);
+	side = flow_key_make(&k, 4242, &pkt);
+	flow_account(t, f, side, &pkt);
+}
+
+Test(flow, tracked_segment)
+{
+	struct flow_table *t = flow_table_new(4);
+	struct flow_key k;
+	struct flow_side *s;
+	struct flow *f;
+	bool created;
+	int side;
+	struct tcp_spec big = {.ip = {.src = B, .dst = A, .df = true, .ip_len = 1040},
+	                       .sport = 443,
+	                       .dport = 40000,
+	                       .flags = TH_ACK,
+	                       .seq = 1000,
+	                       .ack = 1};
+	struct tcp_spec ack = {.ip = {.src = A, .dst = B, .df = true},
+	                       .sport = 40000,
+	                       .dport = 443,
+	                       .flags = TH_ACK,
+	                       .seq = 1,
+	                       .ack = 1000};
+
+	key(&k, &side, B, 443, A, 40000);
+	f = flow_get(t, &k, 1, &created);
+	s = &f->side[side];
+	account(t, f, &big);
+	cr_assert(s->flags & FS_BIG);
+	cr_assert_eq(s->big_seq, 1000);
+	cr_assert_eq(s->big_end, 2000);
+	cr_assert_eq(s->big_ip_len, 1040);
+	cr_assert_eq(s->big_retrans, 0);
+	account(t, f, &big);
+	cr_assert_eq(s->big_retrans, 1);
+	big.ip.df = false; /* not DF: says nothing */
+	account(t, f, &big);
+	cr_assert_eq(s->big_retrans, 1);
+	big.ip.df = true;
+	ack.zero_window = true;
+	account(t, f, &ack);
+	account(t, f, &big); /* the peer's window is closed */
+	cr_assert_eq(s->big_retrans, 1);
+	ack.zero_window = false;
+	account(t, f, &ack);
+	account(t, f, &big);
+	cr_assert_eq(s->big_retrans, 2);
+	big.ip.ip_len = 540; /* resent smaller: a fallback */
+	account(t, f, &big);
+	cr_assert(s->flags & FS_BIG_SHRUNK);
+	cr_assert_eq(s->fallback_ip_len, 540);
+	cr_assert_eq(s->big_ip_len, 1040);
+	ack.ack = 1500;
+	account(t, f, &ack);
+	cr_assert(!(s->flags & FS_BIG));
+	cr_assert(s->flags & FS_RECOVERED);
+	cr_assert_eq(s->acked_ip_len, 540, "the small pieces passed, not the big segment");
+	big.seq = 2000; /* a new one, bigger than what passed */
+	big.ip.ip_len = 1040;
+	account(t, f, &big);
+	cr_assert(s->flags & FS_BIG);
+	cr_assert(!(s->flags & (FS_RECOVERED | FS_BIG_SHRUNK)));
+	ack.ack = 3000;
+	account(t, f, &ack);
+	cr_assert(!(s->flags & (FS_BIG | FS_RECOVERED)));
+	cr_assert_eq(s->acked_ip_len, 1040);
+	big.seq = 3000; /* not bigger than what passed: not tracked */
+	account(t, f, &big);
+	cr_assert(!(s->flags & FS_BIG));
+	flow_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* pmtud_blackhole */
+
+/* Seed 1: an on-prem client (MTU 9000) and a database server; the mirror
+ * is on the server's ENI.  A hop towards the client carries 1500 bytes
+ * and no ICMP comes back. */
+#define CLIENT A
+#define SERVER B
+#define CPORT  40000
+#define SPORT  5439
+
+/* seed1: handshake (MSS 8960 both ways), a 300-byte ClientHello the server
+ * acknowledges, the server's 5154-byte DF flight, then `rexmits`
+ * retransmissions of it 200, 400, 800 ... ms apart. */
+static void seed1(int rexmits)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	later(1);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	later(1);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 0);
+	later(1);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	for (int i = 0; i < rexmits; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	}
+}
+
+TestSuite(blackhole, .init = setup, .fini = teardown);
+
+Test(blackhole, seed1_confirmed_with_route)
+{
+	struct pcap_ref r = {.file = "prod-1.pcap", .frame = 9};
+	json_t *o;
+
+	add_route("198.18.1.0/24", 1500);
+	seed1(2);
+	EXPECT("mss_exceeds_path_mtu", "oversize_df"); /* 2 retransmits: not yet */
+	ref = &r;
+	later(800);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	EXPECT("mss_exceeds_path_mtu", "oversize_df", "pmtud_blackhole");
+	o = alert(2);
+	cr_assert_str_eq(sget(o, "severity"), "critical");
+	cr_assert_str_eq(sget(o, "direction"), "egress");
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_eq(iget(o, "flow.sport"), SPORT);
+	cr_assert_str_eq(sget(o, "flow.dst"), CLIENT);
+	cr_assert_eq(iget(o, "flow.dport"), CPORT);
+	cr_assert(json_is_true(get(o, "confirmed")));
+	cr_assert_str_eq(sget(o, "sender"), SERVER);
+	cr_assert_str_eq(sget(o, "receiver"), CLIENT);
+	cr_assert_eq(iget(o, "seq"), 5001);
+	cr_assert_eq(iget(o, "ip_len"), 5154);
+	cr_assert(json_is_true(get(o, "df")));
+	cr_assert_eq(iget(o, "retransmits"), 3);
+	cr_assert(json_is_false(get(o, "ptb_seen")));
+	cr_assert_eq(iget(o, "largest_passed"), 340);
+	cr_assert(is_null(o, "largest_passed_by_sender"));
+	cr_assert_eq(iget(o, "path_mtu"), 1500);
+	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
+	cr_assert_str_eq(sget(o, "first_sent"), "2026-11-23T08:56:11.126456Z");
+	cr_assert_str_eq(sget(o, "ts"), "2026-11-23T08:56:12.526456Z");
+	cr_assert_eq(iget(o, "stalled_ms"), 1400);
+	cr_assert(json_is_false(get(o, "recovered_by_fallback")));
+	cr_assert(is_null(o, "fallback_ip_len"));
+	cr_assert_eq(iget(o, "pcap.frame"), 9);
+	cr_assert_str_eq(
+	    sget(o, "message"),
+	    "198.18.2.2:5439 -> 198.18.1.1:40000: a 5154-byte DF segment (seq 5001) was "
+	    "retransmitted 3 times over 1.4 s and never acknowledged, and no ICMP "
+	    "packet-too-big came back; the path MTU towards 198.18.1.1 is 1500 (route "
+	    "198.18.1.0/24): PMTUD black hole, the connection is stalled");
+	cr_assert_str_eq(
+	    sget(o, "advice"),
+	    "allow ICMP type 3 code 4 (fragmentation needed) back to 198.18.2.2 (NACL, "
+	    "security group, host firewall, on-prem devices), and lower the MTU on "
+	    "198.18.2.2 to 1500 or clamp TCP MSS to 1460 on the path towards 198.18.1.1");
+	/* More retransmissions: deduplicated. */
+	later(1600);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	cr_assert_eq(count("pmtud_blackhole"), 1);
+	cr_assert_eq(stats().alerts[ALERT_PMTUD_BLACKHOLE], 1);
+}
+
+Test(blackhole, seed1_inferred_without_mtu)
+{
+	json_t *o;
+
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	o = alert(0);
+	cr_assert(json_is_false(get(o, "confirmed")));
+	cr_assert_eq(iget(o, "ip_len"), 5154);
+	cr_assert_eq(iget(o, "retransmits"), 3);
+	cr_assert_eq(iget(o, "largest_passed"), 340);
+	cr_assert(is_null(o, "path_mtu"));
+	cr_assert(is_null(o, "path_mtu_source"));
+	cr_assert_not_null(strstr(sget(o, "message"),
+	                          "segments of up to 340 bytes of this flow were "
+	                          "acknowledged"));
+	cr_assert_str_eq(
+	    sget(o, "advice"),
+	    "find the hop that drops 5154-byte packets (from 198.18.2.2: ping -M do -s "
+	    "5126 198.18.1.1), allow ICMP type 3 code 4 (fragmentation needed) back to "
+	    "198.18.2.2 (NACL, security group, host firewall, on-prem devices), and "
+	    "lower the MTU on 198.18.2.2 to what that hop carries");
+}
+
+Test(blackhole, inferred_needs_a_smaller_segment_acknowledged)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 101, 5154);
+	for (int i = 0; i < 4; i++) {
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 101, 5154);
+	}
+	cr_assert_eq(nalerts(), 0, "nothing passed yet: no evidence the size is the problem");
+	/* The client's 600-byte segment gets through and is acknowledged. */
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 600);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 661, 0);
+	cr_assert_eq(nalerts(), 0);
+	later(400); /* the next retransmission decides */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 661, 5154);
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "retransmits"), 5);
+	cr_assert_eq(iget(alert(0), "largest_passed"), 600);
+}
+
+Test(blackhole, threshold_from_config)
+{
+	analyzer_free(an);
+	aconf.retransmit_threshold = 5;
+	an = analyzer_new(&aconf, collect, alerts);
+	seed1(4);
+	cr_assert_eq(nalerts(), 0);
+	later(3200);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "retransmits"), 5);
+}
+
+Test(blackhole, retransmit_needs_same_seq_and_size)
+{
+	seed1(2);
+	/* Same seq but smaller, another seq, no DF: none counts as a retransmit of it. */
+	later(800);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 9999, 401, 5154);
+	feed_tcp(&(struct tcp_spec){.ip = {.src = SERVER, .dst = CLIENT, .ip_len = 5154},
+	                            .sport = SPORT,
+	                            .dport = CPORT,
+	                            .flags = TH_ACK,
+	                            .seq = 5001,
+	                            .ack = 401});
+	cr_assert_eq(nalerts(), 0);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5200); /* larger: counts */
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "ip_len"), 5200);
+}
+
+Test(blackhole, original_not_mirrored)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 0);
+	/* The 5154-byte segment at 5001 was lost on the way to the mirror; the
+	 * one after it was not.  Timeouts retransmit the oldest: 5001. */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 10115, 401, 1500);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	}
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "seq"), 5001);
+	cr_assert_eq(iget(alert(0), "retransmits"), 3, "its first sighting is a retransmission");
+	cr_assert_str_eq(sget(alert(0), "first_sent"), "2026-11-23T08:56:11.323456Z");
+}
+
+Test(blackhole, ack_covering_it_is_no_blackhole)
+{
+	seed1(2);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 10115, 0); /* it got through after all */
+	later(800);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154); /* spurious */
+	later(800);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
+	cr_assert_eq(nalerts(), 0);
+}
+
+Test(blackhole, small_segment_loss_is_not_a_blackhole)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 1460, SERVER, SPORT, 1460);
+	/* The client uploads 1500-byte packets: they pass. */
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 101, 5001, 1500);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 1561, 0);
+	/* The server's 1040-byte segment passes, then one of the same size is lost 5 times. */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 1561, 1040);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 1561, 6001, 0);
+	for (int i = 0; i < 6; i++) {
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6001, 1561, 1040);
+	}
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 1561, 7001, 0);
+	/* 1400 bytes: bigger than the server ever got through, not than the client did. */
+	for (int i = 0; i < 5; i++) {
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 7001, 1561, 1400);
+	}
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 1561, 8361, 0);
+	cr_assert_eq(nalerts(), 0);
+	/* Control: 1600 bytes, bigger than anything that passed, does alert. */
+	for (int i = 0; i < 4; i++) {
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 8361, 1561, 1600);
+	}
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "largest_passed"), 1500);
+	cr_assert_eq(iget(alert(0), "largest_passed_by_sender"), 1400);
+}
+
+Test(blackhole, tiny_segments_are_never_size_drops)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 1460, SERVER, SPORT, 1460);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 140);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 201, 0);
+	for (int i = 0; i < 5; i++) { /* 576 bytes: every IPv4 path carries that */
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 201, 576);
+	}
+	cr_assert_eq(nalerts(), 0);
+	/* IPv6: 1280 is the floor. */
+	handshake(A6, CPORT, 1440, B6, SPORT, 1440);
+	seg(A6, CPORT, B6, SPORT, TH_ACK | TH_PSH, 101, 5001, 160);
+	seg(B6, SPORT, A6, CPORT, TH_ACK, 5001, 201, 0);
+	for (int i = 0; i < 5; i++) {
+		later(200);
+		seg(B6, SPORT, A6, CPORT, TH_ACK, 5001, 201, 1280);
+	}
+	cr_assert_eq(nalerts(), 0);
+	for (int i = 0; i < 3; i++) {
+		later(200);
+		seg(B6, SPORT, A6, CPORT, TH_ACK, 5001, 201, 1281);
+	}
+	EXPECT("pmtud_blackhole");
+	cr_assert_str_eq(sget(alert(0), "flow.src"), B6);
+	cr_assert_not_null(strstr(sget(alert(0), "advice"), "ping -6 -M do -s 1233 2001:db8:1::1"));
+}
+
+Test(blackhole, zero_window_is_not_a_blackhole)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 1460, SERVER, SPORT, 1460);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 1040);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 6001, 0);
+	/* The client's buffer is full: it drops the next segment and says window 0. */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6001, 401, 1500);
+	zwin(CLIENT, CPORT, SERVER, SPORT, 401, 6001, true);
+	for (int i = 0; i < 5; i++) { /* window probes carrying that segment */
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6001, 401, 1500);
+		zwin(CLIENT, CPORT, SERVER, SPORT, 401, 6001, true);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6000, 401, 0); /* Linux-style probe */
+	}
+	cr_assert_eq(nalerts(), 0);
+	/* The window opens; the segment is sent once more and acknowledged. */
+	zwin(CLIENT, CPORT, SERVER, SPORT, 401, 6001, false);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6001, 401, 1500);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 7461, 0);
+	cr_assert_eq(nalerts(), 0);
+}
+
+Test(blackhole, fallback_follow_up)
+{
+	json_t *o;
+
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	/* Linux tcp_mtu_probing: the flight is resent in 1076-byte segments. */
+	later(1600);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 1076);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 6037, 401, 1076);
+	cr_assert_eq(nalerts(), 1);
+	later(5);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 7073, 0);
+	EXPECT("pmtud_blackhole", "pmtud_blackhole");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "severity"), "warning");
+	cr_assert(json_is_true(get(o, "recovered_by_fallback")));
+	cr_assert_eq(iget(o, "fallback_ip_len"), 1076);
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_str_eq(sget(o, "sender"), SERVER);
+	cr_assert_eq(iget(o, "seq"), 5001);
+	cr_assert_eq(iget(o, "ip_len"), 5154);
+	cr_assert_eq(iget(o, "retransmits"), 3);
+	cr_assert_eq(iget(o, "largest_passed"), 1076);
+	cr_assert_eq(iget(o, "largest_passed_by_sender"), 1076);
+	cr_assert(json_is_false(get(o, "confirmed")));
+	cr_assert_str_eq(sget(o, "first_sent"), "2026-11-23T08:56:11.126456Z");
+	cr_assert_eq(iget(o, "stalled_ms"), 1400 + 1600 + 5);
+	cr_assert_str_eq(
+	    sget(o, "message"),
+	    "198.18.2.2 fell back to 1076-byte segments after its 5154-byte segment "
+	    "(seq 5001) stalled for 3.0 s, and 198.18.1.1 acknowledged them: the "
+	    "connection recovered (e.g. Linux tcp_mtu_probing), but the black hole for "
+	    "5154-byte packets remains and every new connection stalls the same way "
+	    "first");
+	/* Once per flow side: a second stall and fallback stays quiet. */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 7073, 401, 5154);
+	for (int i = 0; i < 3; i++) {
+		later(200);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 7073, 401, 5154);
+	}
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 7073, 401, 1076);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 8109, 0);
+	cr_assert_eq(nalerts(), 2);
+	cr_assert_eq(stats().alerts[ALERT_PMTUD_BLACKHOLE], 2);
+}
+
+Test(blackhole, fallback_before_threshold_is_quiet)
+{
+	seed1(1);
+	later(400);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 1076);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 6037, 0);
+	cr_assert_eq(nalerts(), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* seed 2 */
+
+TestSuite(seed2, .init = setup, .fini = teardown);
+
+/* seed2_paths: A -> B over peering (9001), B -> A over a transit gateway (8500). */
+static void seed2_paths(void)
+{
+	sess.path_mtu = 9001;
+	add_route("198.18.1.0/24", 8500);
+}
+
+Test(seed2, at_b_mss_then_blackhole_confirmed)
+{
+	json_t *o;
+
+	seed2_paths();
+	on(&sess, B); /* B's ENI: its SYN-ACK leaves unclamped */
+	handshake(A, 40000, 8961, B, 443, 8961);
+	EXPECT("mss_exceeds_path_mtu");
+	/* A got B's MSS clamped to 8460 by the transit gateway: its 8500-byte packets pass. */
+	seg(A, 40000, B, 443, TH_ACK | TH_PSH, 101, 5001, 8500);
+	seg(B, 443, A, 40000, TH_ACK, 5001, 8561, 0);
+	seg(B, 443, A, 40000, TH_ACK | TH_PSH, 5001, 8561, 9001);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(B, 443, A, 40000, TH_ACK | TH_PSH, 5001, 8561, 9001);
+	}
+	EXPECT("mss_exceeds_path_mtu", "oversize_df", "pmtud_blackhole");
+	o = alert(2);
+	cr_assert(json_is_true(get(o, "confirmed")));
+	cr_assert_str_eq(sget(o, "sender"), B);
+	cr_assert_eq(iget(o, "ip_len"), 9001);
+	cr_assert_eq(iget(o, "path_mtu"), 8500);
+	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
+	cr_assert_eq(iget(o, "largest_passed"), 8500);
+	cr_assert(is_null(o, "largest_passed_by_sender"));
+	cr_assert_not_null(strstr(sget(o, "advice"),
+	                          "lower the MTU on 198.18.2.2 to 8500 or clamp "
+	                          "TCP MSS to 8460 on the path towards 198.18.1.1"));
+}
+
+Test(seed2, passed_sizes_are_per_direction)
+{
+	seed2_paths();
+	on(&sess, B);
+	handshake(A, 40000, 8961, B, 443, 8961);
+	/* Unlike seed 2, A's 9001-byte packets reach B (A -> B is 9001): that says
+	 * nothing about B -> A.  B's 9001 is still confirmed by the 8500 route. */
+	seg(A, 40000, B, 443, TH_ACK | TH_PSH, 101, 5001, 9001);
+	seg(B, 443, A, 40000, TH_ACK, 5001, 9062, 0);
+	for (int i = 0; i < 4; i++) {
+		later(200);
+		seg(B, 443, A, 40000, TH_ACK | TH_PSH, 5001, 9062, 9001);
+	}
+	EXPECT("mss_exceeds_path_mtu", "oversize_df", "pmtud_blackhole");
+	cr_assert_eq(iget(alert(2), "largest_passed"), 9001);
+}
+
+Test(seed2, at_a_clamp_asymmetry_from_path_mtus)
+{
+	json_t *o;
+
+	seed2_paths();
+	on(&sess, A); /* A's ENI: B's SYN-ACK arrives clamped by the transit gateway */
+	handshake(A, 40000, 8961, B, 443, 8460);
+	EXPECT("mss_clamp_asymmetry");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "severity"), "warning");
+	cr_assert_str_eq(sget(o, "direction"), "ingress");
+	cr_assert_str_eq(sget(o, "flow.src"), B);
+	cr_assert_eq(iget(o, "flow.sport"), 443);
+	cr_assert_str_eq(sget(o, "flow.dst"), A);
+	cr_assert_str_eq(sget(o, "evidence"), "path_mtu");
+	cr_assert_str_eq(sget(o, "sender"), B);
+	cr_assert_str_eq(sget(o, "clamped_segment"), "synack");
+	cr_assert(is_null(o, "mss_clamped_from"));
+	cr_assert_eq(iget(o, "mss_clamped_to"), 8460);
+	cr_assert_eq(iget(o, "mss_unclamped"), 8961);
+	cr_assert_eq(iget(o, "send_size"), 9001);
+	cr_assert_eq(iget(o, "path_mtu"), 8500);
+	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
+	cr_assert_eq(iget(o, "path_mtu_reverse"), 9001);
+	cr_assert_str_eq(sget(o, "path_mtu_reverse_source"), "session path_mtu");
+	cr_assert(is_null(o, "other_session"));
+	cr_assert(is_null(o, "other_vni"));
+	cr_assert_str_eq(
+	    sget(o, "message"),
+	    "MSS clamping on one path only: 198.18.2.2's SYN-ACK arrived with MSS 8460, "
+	    "as clamped to the 8500-byte path from 198.18.2.2, while 198.18.1.1's SYN "
+	    "MSS 8961 fits its own path towards 198.18.2.2, so nothing clamps it; "
+	    "198.18.2.2 may send 9001-byte packets towards 198.18.1.1, more than that "
+	    "path's 8500 bytes (unless its own MTU is 8500)");
+	cr_assert_str_eq(
+	    sget(o, "advice"),
+	    "clamp TCP MSS to 8460 on the path from 198.18.1.1 to 198.18.2.2 too (clamp "
+	    "on both paths), or route both directions the same way, or lower the MTU "
+	    "on 198.18.2.2 and 198.18.1.1 to 8500");
+}
+
+Test(seed2, straddle_needs_the_mirror_position_and_a_clamp_value)
+{
+	seed2_paths();
+	on(&sess, NULL); /* unknown: 8460 may be B's own MSS (B's MTU 8500: fine) */
+	handshake(A, 40000, 8961, B, 443, 8460);
+	on(&sess, B); /* B's own MSS, seen leaving B */
+	handshake(A, 40001, 8961, B, 443, 8460);
+	on(&sess, A); /* a 1500-byte host: its MSS is its own, not a clamp to 8500 */
+	handshake(A, 40002, 8961, B, 443, 1460);
+	on(&sess, A); /* symmetric paths: nothing straddles */
+	handshake(A, 40003, 8961, "198.18.1.2", 443, 8460);
+	cr_assert_eq(nalerts(), 0);
+	on(&sess, A); /* the control: seed 2 from A's ENI */
+	handshake(A, 40004, 8961, B, 443, 8460);
+	EXPECT("mss_clamp_asymmetry");
+}
+
+/* seed2_both: the seed 2 handshake seen by both ends' mirror sessions:
+ * A's (sess, VNI 4242) and B's (sess2, VNI 4343).  `b_own`: the MSS B's
+ * SYN-ACK leaves with; `a_gets`: what arrives at A; `b_gets`: A's SYN at B. */
+static void seed2_both(uint16_t port, uint16_t b_own, uint16_t a_gets, uint16_t b_gets)
+{
+	on(&sess, A);
+	syn(A, port, B, 443, 8961);
+	on(&sess2, B);
+	syn(A, port, B, 443, b_gets);
+	synack(B, 443, A, port, b_own);
+	on(&sess, A);
+	synack(B, 443, A, port, a_gets);
+}
+
+Test(seed2, both_ends_mirrored_two_sessions)
+{
+	json_t *o;
+
+	seed2_paths();
+	seed2_both(40000, 8961, 8460, 8961);
+	EXPECT("mss_exceeds_path_mtu", "mss_clamp_asymmetry");
+	cr_assert_eq(iget(alert(0), "vni"), 4343, "B's session: B will send 9001 into 8500");
+	o = alert(1);
+	cr_assert_eq(iget(o, "vni"), 4242);
+	cr_assert_str_eq(sget(o, "session"), "prod");
+	cr_assert_str_eq(sget(o, "evidence"), "two_sessions");
+	cr_assert_str_eq(sget(o, "flow.src"), B);
+	cr_assert_str_eq(sget(o, "sender"), B);
+	cr_assert_str_eq(sget(o, "clamped_segment"), "synack");
+	cr_assert_eq(iget(o, "mss_clamped_from"), 8961);
+	cr_assert_eq(iget(o, "mss_clamped_to"), 8460);
+	cr_assert_eq(iget(o, "mss_unclamped"), 8961);
+	cr_assert_eq(iget(o, "send_size"), 9001);
+	cr_assert_eq(iget(o, "path_mtu"), 8500);
+	cr_assert_str_eq(sget(o, "other_session"), "peer");
+	cr_assert_eq(iget(o, "other_vni"), 4343);
+	cr_assert_str_eq(
+	    sget(o, "message"),
+	    "MSS clamping on one path only: 198.18.2.2's SYN-ACK was rewritten from MSS "
+	    "8961 to 8460 between the mirror points (sessions peer and prod), while "
+	    "198.18.1.1's SYN MSS 8961 reached it unchanged; 198.18.2.2 may send "
+	    "9001-byte packets towards 198.18.1.1, more than the 8500 bytes the clamp "
+	    "implies for that path");
+	cr_assert_eq(stats().alerts_suppressed, 0, "the path-MTU form stood aside");
+}
+
+Test(seed2, two_sessions_need_no_mtu_config)
+{
+	json_t *o;
+
+	seed2_both(40000, 8961, 8460, 8961);
+	EXPECT("mss_clamp_asymmetry");
+	o = alert(0);
+	cr_assert(is_null(o, "path_mtu"));
+	cr_assert(is_null(o, "path_mtu_reverse"));
+	/* The mirror image: only A's SYN is clamped, so A is the one at risk. */
+	on(&sess, A);
+	syn(A, 40001, B, 443, 8961);
+	on(&sess2, B);
+	syn(A, 40001, B, 443, 8460);
+	synack(B, 443, A, 40001, 8961);
+	on(&sess, A);
+	synack(B, 443, A, 40001, 8961);
+	EXPECT("mss_clamp_asymmetry", "mss_clamp_asymmetry");
+	o = alert(1);
+	cr_assert_eq(iget(o, "vni"), 4242);
+	cr_assert_str_eq(sget(o, "sender"), A);
+	cr_assert_str_eq(sget(o, "clamped_segment"), "syn");
+	cr_assert_eq(iget(o, "mss_clamped_to"), 8460);
+}
+
+Test(seed2, two_sessions_fixed_or_symmetric_is_quiet)
+{
+	seed2_paths();
+	seed2_both(40000, 8460, 8460, 8961); /* the fix: B's MTU is 8500 */
+	seed2_both(40001, 8961, 8460, 8460); /* MSS clamped on both paths */
+	seed2_both(40002, 8961, 8961, 8961); /* nothing clamped (and none needed here) */
+	on(&sess, A);                        /* harmless: A's unclamped MSS is small */
+	syn(A, 40003, B, 443, 1460);
+	on(&sess2, B);
+	syn(A, 40003, B, 443, 1460);
+	synack(B, 443, A, 40003, 8961);
+	on(&sess, A);
+	synack(B, 443, A, 40003, 8460);
+	cr_assert_eq(count("mss_clamp_asymmetry"), 0);
+	/* Only port 40002 leaves B too big for 8500: seen on both sessions. */
+	EXPECT("mss_exceeds_path_mtu", "mss_exceeds_path_mtu");
+	cr_assert_eq(iget(alert(0), "vni"), 4343);
+	cr_assert_eq(iget(alert(0), "flow.dport"), 40002);
+	cr_assert_eq(iget(alert(1), "vni"), 4242);
+	cr_assert_eq(iget(alert(1), "flow.dport"), 40002);
+}
+
+/* ------------------------------------------------------------------ */
+/* icmp_ptb, ptb_ignored */
+
+TestSuite(ptb, .init = setup, .fini = teardown);
+
+#define ROUTER "198.18.0.1"
+
+Test(ptb, pmtud_working_gives_icmp_ptb_only)
+{
+	json_t *o;
+
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 9000);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 13961, 401, 9000);
+	later(1);
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 5001, 9000);
+	EXPECT("icmp_ptb");
+	later(50); /* one more was already queued */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 22921, 401, 9000);
+	/* The server resends in 1500-byte packets, and they are acknowledged. */
+	for (uint32_t s = 5001; s < 5001 + 8 * 1460; s += 1460) {
+		later(1);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, s, 401, 1500);
+	}
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 5001 + 8 * 1460, 0);
+	EXPECT("icmp_ptb");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "severity"), "info");
+	cr_assert_str_eq(sget(o, "direction"), "egress");
+	cr_assert_str_eq(sget(o, "flow.proto"), "tcp");
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_eq(iget(o, "flow.sport"), SPORT);
+	cr_assert_str_eq(sget(o, "flow.dst"), CLIENT);
+	cr_assert_eq(iget(o, "flow.dport"), CPORT);
+	cr_assert_eq(iget(o, "mtu"), 1500);
+	cr_assert_str_eq(sget(o, "reporter"), ROUTER);
+	cr_assert_eq(iget(o, "quoted_ip_len"), 9000);
+	cr_assert_eq(iget(o, "quoted_seq"), 5001);
+	cr_assert(json_is_true(get(o, "flow_known")));
+	cr_assert_str_eq(sget(o, "message"),
+	                 "198.18.0.1 told 198.18.2.2 that its 9000-byte tcp packet to "
+	                 "198.18.1.1:40000 does not fit the next hop (MTU 1500): PMTUD is working, "
+	                 "smaller packets should follow");
+	cr_assert_str_eq(
+	    sget(o, "advice"),
+	    "nothing to do if smaller packets now get through; to save the round trip, "
+	    "lower the MTU on 198.18.2.2 to 1500 or clamp TCP MSS to 1460 on the path "
+	    "towards 198.18.1.1");
+}
+
+Test(ptb, ignored_and_no_blackhole)
+{
+	json_t *o;
+
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 9000);
+	for (int i = 0; i < 4; i++) { /* a PTB for every copy; the host firewall eats them */
+		later(1);
+		ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 5001, 9000);
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 9000);
+		if (i == 0)
+			EXPECT("icmp_ptb");
+	}
+	EXPECT("icmp_ptb", "ptb_ignored");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "severity"), "warning");
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_eq(iget(o, "ptb_mtu"), 1500);
+	cr_assert_str_eq(sget(o, "ptb_ts"), "2026-11-23T08:56:11.325456Z");
+	cr_assert_str_eq(sget(o, "ts"), "2026-11-23T08:56:11.725456Z");
+	cr_assert_eq(iget(o, "ip_len"), 9000);
+	cr_assert(json_is_true(get(o, "df")));
+	cr_assert_eq(iget(o, "packets_after_ptb"), 2);
+	cr_assert_not_null(strstr(sget(o, "advice"), "check the host firewall on 198.18.2.2 for "
+	                                             "inbound ICMP type 3 code 4"));
+	cr_assert_not_null(strstr(sget(o, "advice"), "net.ipv4.ip_no_pmtu_disc = 0"));
+	cr_assert_eq(stats().alerts[ALERT_ICMP_PTB], 1);
+	cr_assert_eq(stats().alerts_suppressed, 5, "3 more PTBs, 2 more oversized packets");
+}
+
+Test(ptb, in_flight_and_late_are_not_ignored)
+{
+	on(&sess, SERVER);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 9000);
+	later(1);
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 5001, 9000);
+	for (int i = 1; i <= 5; i++) { /* the rest of the burst, within 100 ms */
+		later(19);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001 + (uint32_t)i * 8960, 401,
+		    9000);
+	}
+	later(10001); /* PMTU cache expiry 10 min later would look like this */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 60001, 401, 9000);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 68961, 401, 9000);
+	EXPECT("icmp_ptb");
+	later(1); /* a fresh PTB re-arms it; this one (100 ms late) alone is not enough */
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 60001, 9000);
+	later(150);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 60001, 401, 9000);
+	EXPECT("icmp_ptb");
+	later(150);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 60001, 401, 9000);
+	EXPECT("icmp_ptb", "ptb_ignored");
+}
+
+Test(ptb, unknown_flow_ipv6)
+{
+	json_t *o;
+
+	ptb("2001:db8::ff", B6, 1280, B6, 443, A6, 40000, 777, 1500);
+	EXPECT("icmp_ptb");
+	o = alert(0);
+	cr_assert(json_is_false(get(o, "flow_known")));
+	cr_assert_eq(iget(o, "mtu"), 1280);
+	cr_assert_str_eq(sget(o, "reporter"), "2001:db8::ff");
+	cr_assert_str_eq(sget(o, "flow.src"), B6);
+	cr_assert_str_eq(sget(o, "flow.dst"), A6);
+	cr_assert_eq(iget(o, "quoted_seq"), 777);
+	cr_assert_not_null(strstr(sget(o, "advice"), "clamp TCP MSS to 1220"));
+	/* The flow was created for it, so what follows is measured against it. */
+	for (int i = 0; i < 2; i++) {
+		later(150);
+		seg(B6, 443, A6, 40000, TH_ACK, 777, 1, 1500);
+	}
+	EXPECT("icmp_ptb", "ptb_ignored");
+	cr_assert_not_null(strstr(sget(alert(1), "advice"), "inbound ICMPv6 type 2"));
+	cr_assert_null(strstr(sget(alert(1), "advice"), "ip_no_pmtu_disc"));
+	cr_assert_eq(stats().flows_active, 1);
+}
+
+Test(ptb, per_flow_and_side)
+{
+	on(&sess, NULL);
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 1, 9000);
+	ptb("198.18.0.2", SERVER, 1400, SERVER, SPORT, CLIENT, CPORT, 1, 9000); /* deduped */
+	ptb(ROUTER, CLIENT, 1500, CLIENT, CPORT, SERVER, SPORT, 1, 9000);       /* other side */
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT + 1, 1, 9000);   /* other flow */
+	EXPECT("icmp_ptb", "icmp_ptb", "icmp_ptb");
+	cr_assert_str_eq(sget(alert(1), "flow.src"), CLIENT);
+	cr_assert_eq(iget(alert(2), "flow.dport"), CPORT + 1);
+	cr_assert_eq(stats().alerts_suppressed, 1);
+	/* The lower MTU of the second PTB is what ptb_ignored measures against. */
+	later(200);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 1, 1, 1450);
+	later(200);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 1, 1, 1450);
+	EXPECT("icmp_ptb", "icmp_ptb", "icmp_ptb", "ptb_ignored");
+	cr_assert_eq(iget(alert(3), "ptb_mtu"), 1400);
+}
+
+Test(ptb, quoting_a_ping)
+{
+	static uint8_t orig[1600];
+	struct icmp_echo_spec e = {.ip = {.src = B, .dst = A, .df = true, .ip_len = 8028}, .id = 9};
+	size_t n;
+
+	on(&sess, B);
+	feed(fbuf, frame_icmp_echo(fbuf, sizeof(fbuf), &e)); /* ping -M do -s 8000 */
+	n = frame_icmp_echo(orig, sizeof(orig), &e);
+	later(1);
+	feed(fbuf, frame_icmp_ptb(fbuf, sizeof(fbuf),
+	                          &(struct ptb_spec){.ip = {.src = ROUTER, .dst = B},
+	                                             .mtu = 1500,
+	                                             .orig = orig,
+	                                             .orig_len = n}));
+	for (uint16_t i = 1; i <= 2; i++) {
+		later(1000);
+		e.seq = i;
+		feed(fbuf, frame_icmp_echo(fbuf, sizeof(fbuf), &e));
+	}
+	EXPECT("icmp_ptb", "ptb_ignored");
+	cr_assert_str_eq(sget(alert(0), "flow.proto"), "icmp");
+	cr_assert(is_null(alert(0), "flow.sport"));
+	cr_assert(is_null(alert(0), "quoted_seq"));
+	cr_assert_str_eq(sget(alert(1), "flow.proto"), "icmp");
+	cr_assert_eq(iget(alert(1), "ip_len"), 8028);
+}
+
+/* ------------------------------------------------------------------ */
+/* fragmented */
+
+TestSuite(frag, .init = setup, .fini = teardown);
+
+static void frag_udp(const char *src, const char *dst, uint16_t id, uint16_t off, bool mf)
+{
+	feed_udp(
+	    &(struct udp_spec){.ip = {.src = src, .dst = dst, .mf = mf, .id = id, .frag_off = off},
+	                       .sport = 5000,
+	                       .dport = 6000,
+	                       .payload_len = 1472});
+}
+
+Test(frag, once_per_interval_per_session)
+{
+	json_t *o;
+
+	frag_udp(B, A, 7, 0, true);
+	EXPECT("fragmented");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "severity"), "info");
+	cr_assert_eq(iget(o, "fragments"), 1);
+	cr_assert_eq(iget(o, "ip_id"), 7);
+	cr_assert_eq(iget(o, "frag_off"), 0);
+	cr_assert(json_is_true(get(o, "mf")));
+	cr_assert_eq(iget(o, "interval_s"), 60);
+	cr_assert_str_eq(sget(o, "flow.proto"), "udp");
+	cr_assert_eq(iget(o, "flow.sport"), 5000);
+	cr_assert_str_eq(
+	    sget(o, "message"),
+	    "1 IP fragment seen on session prod since the last alert, e.g. 198.18.2.2 -> "
+	    "198.18.1.1 udp id 7 offset 0: a packet without DF was bigger than a link "
+	    "on its path");
+	later(1000);
+	frag_udp(B, A, 7, 1480, false);
+	later(30000);
+	frag_udp(A6, B6, 8, 0, true);
+	later(28999); /* 59.999 s after the alert */
+	frag_udp(B, A, 9, 0, true);
+	EXPECT("fragmented");
+	on(&sess2, NULL); /* another session has its own interval */
+	frag_udp(B, A, 10, 0, true);
+	EXPECT("fragmented", "fragmented");
+	cr_assert_eq(iget(alert(1), "vni"), 4343);
+	cr_assert_eq(iget(alert(1), "fragments"), 1);
+	on(&sess, NULL);
+	later(1);
+	frag_udp(B, A, 11, 2960, false);
+	EXPECT("fragmented", "fragmented", "fragmented");
+	o = alert(2);
+	cr_assert_eq(iget(o, "fragments"), 4);
+	cr_assert_eq(iget(o, "ip_id"), 11);
+	cr_assert_eq(iget(o, "frag_off"), 2960);
+	cr_assert(is_null(o, "mf"));
+	cr_assert(is_null(o, "flow.sport"), "a later fragment has no ports");
+	cr_assert_eq(stats().alerts[ALERT_FRAGMENTED], 3);
+}
+
+Test(frag, many_sessions)
+{
+	for (uint32_t v = 1; v <= 100; v++) {
+		sess.vni = v;
+		frag_udp(B, A, (uint16_t)v, 0, true);
+	}
+	cr_assert_eq(nalerts(), 100);
+	frag_udp(B, A, 1, 1480, false); /* VNI 100 again, within its interval */
+	cr_assert_eq(nalerts(), 100);
+}
+
+/* ------------------------------------------------------------------ */
+/* healthy flows */
+
+TestSuite(healthy, .init = setup, .fini = teardown);
+
+/* jumbo_exchange: both sides send `n` full 9001-byte segments each way, all acknowledged. */
+static void jumbo_exchange(uint16_t port, int n)
+{
+	uint32_t a = 101, b = 5001;
+
+	handshake(A, port, 8961, B, 443, 8961);
+	for (int i = 0; i < n; i++) {
+		later(1);
+		seg(A, port, B, 443, TH_ACK, a, b, 9001);
+		a += 8961;
+		seg(B, 443, A, port, TH_ACK, b, a, 9001);
+		b += 8961;
+		seg(A, port, B, 443, TH_ACK, a, b, 0);
+	}
+}
+
+Test(healthy, jumbo_on_a_9001_path)
+{
+	sess.path_mtu = 9001;
+	on(&sess, B);
+	jumbo_exchange(40000, 20);
+	on(&sess, NULL);
+	jumbo_exchange(40001, 20);
+	sess.path_mtu = 0; /* nothing configured at all */
+	jumbo_exchange(40002, 20);
+	expect(NONE);
+	cr_assert_eq(stats().alerts_suppressed, 0);
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,8 +7,11 @@
  * connection hit the same entry.  flow_key_make() says which side sent the
  * packet; per-side state lives in flow->side[0] and flow->side[1].
  *
- * Memory is fixed: entries are allocated in chunks of FLOW_CHUNK as the
- * table fills, never per packet, up to max_flows.  When the table is full the
+ * Memory is fixed: 224 bytes per entry on LP64 (x86_64, aarch64), plus one
+ * 8-byte bucket pointer, so 232 bytes per flow (about 232 MB for a million
+ * flows); flow.c asserts the 256-byte budget.  Entries are allocated in
+ * chunks of FLOW_CHUNK as the table fills, never per packet, up to
+ * max_flows.  When the table is full the
  * least recently used entry is recycled (closed flows first), and counted as
  * evicted.  Idle and closed flows are expired by packet time, never by the
  * clock, so a replayed capture behaves like live traffic.
@@ -53,24 +56,44 @@ struct flow_key {
 #define FS_ACK         0x0080 /* ack_max is valid */
 #define FS_PTB_SEEN    0x0100 /* an ICMP PTB quoting this side's packets was seen (ptb_mtu) */
 #define FS_MSS_UNKNOWN 0x0200 /* its SYN/SYN-ACK options were cut by the mirror: MSS unknown */
+#define FS_ZERO_WIN    0x0400 /* its latest ACK advertised a zero receive window */
+#define FS_BIG         0x0800 /* big_* describe an unacknowledged segment being tracked */
+#define FS_BIG_SHRUNK  0x1000 /* the tracked segment's data was resent in smaller segments */
+#define FS_RECOVERED   0x2000 /* ...and the peer acknowledged them (the analyzer clears it) */
+#define FS_BH_ALERTED  0x4000 /* pmtud_blackhole was raised for the tracked segment */
+#define FS_BH_FOLLOWUP 0x8000 /* its recovered_by_fallback follow-up was raised */
 
-/* What one side of a flow has sent.  Sequence numbers compare mod 2^32. */
+/*
+ * What one side of a flow has sent.  Sequence numbers compare mod 2^32.
+ *
+ * The tracked ("big") segment is, per side, the oldest unacknowledged DF
+ * data segment larger than anything this side has been shown to get
+ * through (acked_ip_len).  flow_account() counts its retransmissions (same
+ * seq, same or larger size, not while the peer advertises a zero window),
+ * notices when its data is resent in smaller segments (a fallback), and
+ * when the peer's ACK covers it: then its size, or the fallback's, has
+ * passed and raises acked_ip_len.  That is how "largest size known to
+ * pass" is learned without keeping a list of segments.
+ */
 struct flow_side {
-	uint32_t packets;    /* packets sent by this side */
-	uint32_t max_ip_len; /* largest IP total length sent (true size, not captured) */
-	uint32_t seq_next;   /* highest seq + segment length sent (FS_SEQ) */
-	uint32_t ack_max;    /* highest ACK sent (FS_ACK) */
-	uint16_t mss;        /* MSS option announced (FS_HAS_MSS) */
-	uint16_t flags;      /* FS_* */
-	uint8_t alerted;     /* bit (1 << enum alert_type): already raised for this side */
+	uint32_t packets;     /* packets sent by this side */
+	uint32_t max_ip_len;  /* largest IP total length sent (true size, not captured) */
+	uint32_t seq_next;    /* highest seq + segment length sent (FS_SEQ) */
+	uint32_t ack_max;     /* highest ACK sent (FS_ACK) */
+	uint16_t mss;         /* MSS option announced (FS_HAS_MSS) */
+	uint16_t flags;       /* FS_* */
+	uint8_t alerted;      /* bit (1 << enum alert_type): already raised for this side */
+	uint8_t ptb_over;     /* DF packets over ptb_mtu sent after the PTB's grace period */
+	uint16_t big_retrans; /* retransmissions seen of the tracked segment */
 
-	/* For the retransmit/PTB tracking of pmtud_blackhole and ptb_ignored. */
-	uint8_t big_retrans; /* retransmissions seen of the segment at big_seq */
-	uint16_t reserved;
-	uint32_t big_seq;      /* seq of the oversized DF segment being tracked */
-	uint32_t big_ip_len;   /* its IP total length */
-	uint32_t acked_ip_len; /* largest IP length of a segment the peer acknowledged */
-	uint32_t ptb_mtu;      /* next-hop MTU of the last PTB quoting this side (FS_PTB_SEEN) */
+	uint32_t big_seq;         /* the tracked segment: its seq, */
+	uint32_t big_end;         /* seq + payload length, */
+	uint32_t big_ip_len;      /* IP total length */
+	uint32_t fallback_ip_len; /* largest smaller segment its data was resent in */
+	uint32_t acked_ip_len;    /* largest DF data segment the peer acknowledged */
+	uint32_t ptb_mtu;         /* lowest next-hop MTU of a PTB quoting this side (FS_PTB_SEEN) */
+	int64_t big_first_ns;     /* packet time the tracked segment was first seen */
+	int64_t ptb_ns;           /* packet time of the latest PTB quoting this side */
 };
 
 /* flow.state */
@@ -132,8 +155,10 @@ void flow_touch(struct flow_table *, struct flow *f, int64_t now_ns);
 /*
  * flow_account: update side `side` of `f` with one packet it sent: sizes,
  * DF, seq/ack, the MSS of a SYN, FIN/RST (moving a finished flow to the
- * closed list).  A SYN on a flow whose handshake already completed starts
- * a new connection: the state (and the alert dedupe bits) are reset.
+ * closed list), the zero-window flag, the tracked segment of this side
+ * and, through its ACK, of the peer (see struct flow_side).  A SYN on a
+ * flow whose handshake already completed starts a new connection: the
+ * state (and the alert dedupe bits) are reset.
  */
 void flow_account(struct flow_table *, struct flow *f, int side, const struct packet *);
 /*
@@ -143,6 +168,12 @@ void flow_account(struct flow_table *, struct flow *f, int side, const struct pa
  */
 size_t flow_expire(struct flow_table *, int64_t now_ns, int64_t idle_ns, int64_t closed_ns);
 void flow_table_get_stats(const struct flow_table *, struct flow_table_stats *);
+
+/* seq_after: a is after b in sequence space (mod 2^32). */
+static inline bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
 
 /* ts_ns: a timespec as nanoseconds. */
 static inline int64_t ts_ns(const struct timespec *ts)

@@ -1,0 +1,208 @@
+/*
+ * detect_blackhole.c - pmtud_blackhole: an oversized DF segment that is
+ * retransmitted again and again, never acknowledged, with no ICMP PTB
+ * quoting the flow (docs/alerts.md has the exact rule).
+ *
+ * flow_account() does the bookkeeping per side (struct flow_side: the
+ * tracked segment, its retransmissions, the largest size acknowledged);
+ * this file decides.  Confirmed: the segment exceeds a configured path
+ * MTU.  Inferred: no MTU is configured, but smaller segments of the flow
+ * were acknowledged.  When the sender later resends the data in smaller
+ * segments and they are acknowledged (Linux tcp_mtu_probing), one
+ * follow-up line of the same type says the connection recovered by
+ * falling back, and the black hole is still there.
+ */
+#include <stdio.h>
+
+#include "analyzer_int.h"
+#include "vxmirror/util.h"
+
+/* Below these no path drops a packet for its size: IPv6 links carry 1280
+ * (RFC 8200), IPv4 hosts accept 576 (RFC 791).  An inferred black hole
+ * must be bigger, so small-segment loss is never one. */
+#define MIN_SIZE_V4 576
+#define MIN_SIZE_V6 1280
+
+/* What the alert says about the tracked segment of side x. */
+struct bh {
+	int x;
+	const struct flow_side *s, *peer;
+	uint32_t mtu; /* towards the receiver; 0 = not configured */
+	char from[ADDR_STRLEN + 16];
+	uint32_t largest; /* largest size acknowledged in either direction */
+	bool confirmed;
+	int64_t stalled_ns; /* first sent -> this packet */
+};
+
+static void bh_init(const struct pctx *c, int x, struct bh *b)
+{
+	b->x = x;
+	b->s = &c->flow->side[x];
+	b->peer = &c->flow->side[!x];
+	b->mtu = an_path_mtu(c, c->flow, !x, b->from, sizeof(b->from));
+	b->largest = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
+	b->confirmed = b->mtu != 0 && b->s->big_ip_len > b->mtu;
+	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
+}
+
+/* bh_applies: the rule, for the tracked segment of side x. */
+static bool bh_applies(const struct pctx *c, const struct bh *b)
+{
+	const struct addr *src = flow_side_addr(c->flow, b->x, NULL);
+	uint32_t floor = src->family == AF_INET6 ? MIN_SIZE_V6 : MIN_SIZE_V4;
+
+	if (b->s->flags & FS_PTB_SEEN)
+		return false; /* PMTUD is being told: icmp_ptb / ptb_ignored instead */
+	if ((b->peer->flags & FS_ACK) && seq_after(b->peer->ack_max, b->s->big_seq))
+		return false;
+	if (b->confirmed)
+		return true;
+	return b->mtu == 0 && b->largest > 0 && b->s->big_ip_len > b->largest &&
+	       b->s->big_ip_len > floor;
+}
+
+static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_t len)
+{
+	const struct addr *s = flow_side_addr(c->flow, b->x, NULL);
+	const struct addr *d = flow_side_addr(c->flow, !b->x, NULL);
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN];
+	uint32_t hdr = an_tcpip_hdr(s), icmp_hdr = s->family == AF_INET6 ? 48 : 28;
+
+	addr_fmt(s, sh, sizeof(sh));
+	addr_fmt(d, dh, sizeof(dh));
+	if (b->confirmed)
+		snprintf(
+		    adv, len,
+		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
+		    "and lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s",
+		    an_icmp_advice(s), sh, sh, b->mtu, b->mtu > hdr ? b->mtu - hdr : 0, dh);
+	else
+		snprintf(
+		    adv, len,
+		    "find the hop that drops %u-byte packets (from %s: ping%s -M do -s %u %s), "
+		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
+		    "and lower the MTU on %s to what that hop carries",
+		    b->s->big_ip_len, sh, s->family == AF_INET6 ? " -6" : "",
+		    b->s->big_ip_len - icmp_hdr, dh, an_icmp_advice(s), sh, sh);
+}
+
+/* bh_json: the evidence both lines share. */
+static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
+{
+	char a[ADDR_STRLEN], ts[64];
+
+	json_object_set_new(o, "confirmed", json_boolean(b->confirmed));
+	json_object_set_new(o, "sender",
+	                    json_string(addr_fmt(flow_side_addr(f, b->x, NULL), a, sizeof(a))));
+	json_object_set_new(o, "receiver",
+	                    json_string(addr_fmt(flow_side_addr(f, !b->x, NULL), a, sizeof(a))));
+	json_object_set_new(o, "seq", json_integer(b->s->big_seq));
+	json_object_set_new(o, "ip_len", json_integer(b->s->big_ip_len));
+	json_object_set_new(o, "df", json_true());
+	json_object_set_new(o, "retransmits", json_integer(b->s->big_retrans));
+	json_object_set_new(o, "ptb_seen", json_false());
+	json_object_set_new(o, "largest_passed", an_json_uint_or_null(b->largest));
+	json_object_set_new(o, "largest_passed_by_sender",
+	                    an_json_uint_or_null(b->s->acked_ip_len));
+	json_object_set_new(o, "path_mtu", an_json_uint_or_null(b->mtu));
+	json_object_set_new(o, "path_mtu_source", b->mtu ? json_string(b->from) : json_null());
+	json_object_set_new(o, "first_sent",
+	                    json_string(an_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
+	json_object_set_new(o, "stalled_ms", json_integer(b->stalled_ns / 1000000));
+}
+
+static void alert_stall(struct pctx *c, const struct bh *b)
+{
+	struct an_flow fl = an_flow_of(c->flow, b->x);
+	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[768], adv[512];
+	json_t *o;
+
+	o = an_alert_new(c, ALERT_PMTUD_BLACKHOLE, "critical", &fl);
+	if (o == NULL)
+		return;
+	bh_json(o, b, c->flow);
+	json_object_set_new(o, "recovered_by_fallback", json_false());
+	json_object_set_new(o, "fallback_ip_len", json_null());
+	addr_fmt(fl.dst, dh, sizeof(dh));
+	if (b->confirmed)
+		snprintf(why, sizeof(why), "the path MTU towards %s is %u (%s)", dh, b->mtu,
+		         b->from);
+	else
+		snprintf(why, sizeof(why),
+		         "segments of up to %u bytes of this flow were acknowledged, so a hop "
+		         "probably drops packets this big silently",
+		         b->largest);
+	snprintf(msg, sizeof(msg),
+	         "%s -> %s: a %u-byte DF segment (seq %u) was retransmitted %u times over %.1f s "
+	         "and never acknowledged, and no ICMP packet-too-big came back; %s: PMTUD black "
+	         "hole, the connection is stalled",
+	         an_fmt_ep(fl.src, true, fl.sport, s, sizeof(s)),
+	         an_fmt_ep(fl.dst, true, fl.dport, d, sizeof(d)), b->s->big_ip_len, b->s->big_seq,
+	         b->s->big_retrans, (double)b->stalled_ns / 1e9, why);
+	bh_advice(c, b, adv, sizeof(adv));
+	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
+}
+
+static void alert_fallback(struct pctx *c, const struct bh *b)
+{
+	struct an_flow fl = an_flow_of(c->flow, b->x);
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], msg[768], adv[512];
+	json_t *o;
+
+	o = an_alert_new(c, ALERT_PMTUD_BLACKHOLE, "warning", &fl);
+	if (o == NULL)
+		return;
+	bh_json(o, b, c->flow);
+	json_object_set_new(o, "recovered_by_fallback", json_true());
+	json_object_set_new(o, "fallback_ip_len", json_integer(b->s->fallback_ip_len));
+	addr_fmt(fl.src, sh, sizeof(sh));
+	addr_fmt(fl.dst, dh, sizeof(dh));
+	snprintf(msg, sizeof(msg),
+	         "%s fell back to %u-byte segments after its %u-byte segment (seq %u) stalled for "
+	         "%.1f s, and %s acknowledged them: the connection recovered (e.g. Linux "
+	         "tcp_mtu_probing), but the black hole for %u-byte packets remains and every new "
+	         "connection stalls the same way first",
+	         sh, b->s->fallback_ip_len, b->s->big_ip_len, b->s->big_seq,
+	         (double)b->stalled_ns / 1e9, dh, b->s->big_ip_len);
+	bh_advice(c, b, adv, sizeof(adv));
+	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
+}
+
+/* check_stall: the packet from side x is a retransmission of its tracked segment. */
+static void check_stall(struct pctx *c, int x)
+{
+	struct flow_side *s = &c->flow->side[x];
+	const struct packet *p = c->pkt;
+	struct bh b;
+
+	if (!(s->flags & FS_BIG) || s->big_retrans < c->an->conf.retransmit_threshold ||
+	    p->seq != s->big_seq || p->payload_len == 0 || p->ip_len < s->big_ip_len)
+		return;
+	bh_init(c, x, &b);
+	if (!bh_applies(c, &b) || !an_alert_claim(c->an, c->flow, x, ALERT_PMTUD_BLACKHOLE))
+		return;
+	s->flags |= FS_BH_ALERTED;
+	alert_stall(c, &b);
+}
+
+/* check_recovery: the packet's ACK settled side x's tracked segment after a fallback. */
+static void check_recovery(struct pctx *c, int x)
+{
+	struct flow_side *s = &c->flow->side[x];
+	struct bh b;
+
+	if (!(s->flags & FS_RECOVERED))
+		return;
+	if ((s->flags & FS_BH_ALERTED) && !(s->flags & FS_BH_FOLLOWUP)) {
+		s->flags |= FS_BH_FOLLOWUP;
+		bh_init(c, x, &b);
+		alert_fallback(c, &b);
+	}
+	s->flags &= (uint16_t) ~(FS_RECOVERED | FS_BH_ALERTED);
+}
+
+void detect_blackhole(struct pctx *c)
+{
+	check_stall(c, c->side);
+	check_recovery(c, !c->side);
+}

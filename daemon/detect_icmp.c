@@ -1,0 +1,178 @@
+/*
+ * detect_icmp.c - icmp_ptb and ptb_ignored (docs/alerts.md).
+ *
+ * An ICMP fragmentation-needed (type 3 code 4) or ICMPv6 packet-too-big
+ * (type 2) is matched to its flow through the header it quotes: the quoted
+ * packet was sent by the flow's side quoted.src.  The PTB is recorded on
+ * that side (FS_PTB_SEEN, the lowest MTU, the time), which rules out
+ * pmtud_blackhole for it and arms ptb_ignored: the same side keeps sending
+ * DF packets bigger than the PTB's MTU, later than packets already in
+ * flight could explain.
+ */
+#include <stdio.h>
+
+#include "analyzer_int.h"
+
+#define PTB_GRACE_NS  (100 * (int64_t)1000000)   /* packets already queued when the PTB came */
+#define PTB_WINDOW_NS (10 * (int64_t)1000000000) /* later, a PMTU cache may expire by design */
+#define PTB_IGNORED_N 2                          /* oversized DF packets inside the window */
+
+/* ptb_limit: the size the PTB says fits; an old-style PTB with MTU 0
+ * (RFC 1191 section 4) only says the quoted packet was too big. */
+static uint32_t ptb_limit(const struct packet *p)
+{
+	if (p->icmp_mtu != 0)
+		return p->icmp_mtu;
+	return p->quoted.ip_len > 1 ? p->quoted.ip_len - 1 : 0;
+}
+
+/* ptb_record: note the PTB on side x of f. */
+static void ptb_record(struct flow_side *s, const struct packet *p)
+{
+	uint32_t lim = ptb_limit(p);
+
+	if (!(s->flags & FS_PTB_SEEN) || s->ptb_mtu == 0 || (lim != 0 && lim < s->ptb_mtu)) {
+		s->ptb_mtu = lim;
+		s->ptb_over = 0;
+	}
+	s->flags |= FS_PTB_SEEN;
+	s->ptb_ns = ts_ns(&p->ts);
+}
+
+static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg, size_t msglen,
+                     char *adv, size_t advlen)
+{
+	char r[ADDR_STRLEN], sh[ADDR_STRLEN], d[ADDR_STRLEN + 8], mtu[48];
+	uint32_t hdr = an_tcpip_hdr(fl->src);
+
+	addr_fmt(&p->src, r, sizeof(r));
+	addr_fmt(fl->src, sh, sizeof(sh));
+	an_fmt_ep(fl->dst, fl->ports, fl->dport, d, sizeof(d));
+	if (p->icmp_mtu != 0)
+		snprintf(mtu, sizeof(mtu), "MTU %u", p->icmp_mtu);
+	else
+		snprintf(mtu, sizeof(mtu), "no MTU given");
+	snprintf(msg, msglen,
+	         "%s told %s that its %u-byte %s packet to %s does not fit the next hop (%s): "
+	         "PMTUD is working, smaller packets should follow",
+	         r, sh, p->quoted.ip_len, an_proto_name(fl->proto), d, mtu);
+	if (p->icmp_mtu > hdr && fl->proto == IPPROTO_TCP_)
+		snprintf(
+		    adv, advlen,
+		    "nothing to do if smaller packets now get through; to save the round trip, "
+		    "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s",
+		    sh, p->icmp_mtu, p->icmp_mtu - hdr, addr_fmt(fl->dst, r, sizeof(r)));
+	else
+		snprintf(
+		    adv, advlen,
+		    "nothing to do if smaller packets now get through; to save the round trip, "
+		    "lower the MTU on %s to what the path carries",
+		    sh);
+}
+
+static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
+{
+	const struct packet *p = c->pkt;
+	char r[ADDR_STRLEN], msg[512], adv[512];
+	json_t *o;
+
+	o = an_alert_new(c, ALERT_ICMP_PTB, "info", fl);
+	if (o == NULL)
+		return;
+	json_object_set_new(o, "mtu", json_integer(p->icmp_mtu));
+	json_object_set_new(o, "reporter", json_string(addr_fmt(&p->src, r, sizeof(r))));
+	json_object_set_new(o, "quoted_ip_len", json_integer(p->quoted.ip_len));
+	json_object_set_new(o, "quoted_seq",
+	                    p->quoted.has_seq ? json_integer(p->quoted.seq) : json_null());
+	json_object_set_new(o, "flow_known", json_boolean(known));
+	ptb_text(p, fl, msg, sizeof(msg), adv, sizeof(adv));
+	an_alert_emit(c, ALERT_ICMP_PTB, o, msg, adv);
+}
+
+void detect_ptb(struct pctx *c)
+{
+	const struct packet *p = c->pkt;
+	const struct quoted *q = &p->quoted;
+	struct an_flow fl;
+	struct flow_key k;
+	struct flow *f;
+	bool known, created;
+	int x;
+
+	if (!(p->flags & PKT_PTB) || !(p->flags & PKT_QUOTED) || q->src.family == 0 ||
+	    q->src.family != q->dst.family)
+		return;
+	fl = (struct an_flow){
+	    q->proto, q->has_ports && (q->proto == IPPROTO_TCP_ || q->proto == IPPROTO_UDP_),
+	    &q->src,  &q->dst,
+	    q->sport, q->dport};
+	x = flow_key_set(&k, c->sess->vni, q->proto, &q->src, fl.ports ? q->sport : 0, &q->dst,
+	                 fl.ports ? q->dport : 0);
+	known = flow_lookup(c->an->flows, &k) != NULL;
+	/* Keep it even for a flow not seen yet: its next packets must find the PTB. */
+	f = flow_get(c->an->flows, &k, ts_ns(&p->ts), &created);
+	ptb_record(&f->side[x], p);
+	if (an_alert_claim(c->an, f, x, ALERT_ICMP_PTB))
+		alert_ptb(c, &fl, known);
+}
+
+/* --- ptb_ignored --- */
+
+static void alert_ignored(struct pctx *c, const struct flow_side *s)
+{
+	const struct packet *p = c->pkt;
+	struct an_flow fl = {p->proto, an_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[512];
+	json_t *o;
+
+	o = an_alert_new(c, ALERT_PTB_IGNORED, "warning", &fl);
+	if (o == NULL)
+		return;
+	json_object_set_new(o, "ptb_mtu", json_integer(s->ptb_mtu));
+	json_object_set_new(o, "ptb_ts", json_string(an_fmt_ns(s->ptb_ns, ts, sizeof(ts))));
+	json_object_set_new(o, "ip_len", json_integer(p->ip_len));
+	json_object_set_new(o, "df", json_true());
+	json_object_set_new(o, "packets_after_ptb", json_integer(s->ptb_over));
+	addr_fmt(&p->src, sh, sizeof(sh));
+	addr_fmt(&p->dst, dh, sizeof(dh));
+	snprintf(msg, sizeof(msg),
+	         "%s keeps sending %u-byte DF packets to %s although an ICMP packet-too-big "
+	         "quoting this flow said %u bytes fit (latest at %s): %u such packets, each more "
+	         "than 100 ms after a PTB, so not just packets already in flight",
+	         sh, p->ip_len, dh, s->ptb_mtu, ts, s->ptb_over);
+	if (p->ipver == 6)
+		snprintf(
+		    adv, sizeof(adv),
+		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
+		    "the host firewall on %s for inbound %s",
+		    sh, an_icmp_advice(&p->src));
+	else
+		snprintf(
+		    adv, sizeof(adv),
+		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
+		    "the host firewall on %s for inbound %s, and that PMTUD is on "
+		    "(net.ipv4.ip_no_pmtu_disc = 0)",
+		    sh, an_icmp_advice(&p->src));
+	an_alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
+}
+
+void detect_ptb_ignored(struct pctx *c)
+{
+	const struct packet *p = c->pkt;
+	struct flow_side *s;
+	int64_t dt;
+
+	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT) || an_pctx_find(c) == NULL)
+		return;
+	s = &c->flow->side[c->side];
+	if (!(s->flags & FS_PTB_SEEN) || s->ptb_mtu == 0 || p->ip_len <= s->ptb_mtu)
+		return;
+	dt = ts_ns(&p->ts) - s->ptb_ns;
+	if (dt < PTB_GRACE_NS || dt > PTB_WINDOW_NS)
+		return;
+	if (s->ptb_over < UINT8_MAX)
+		s->ptb_over++;
+	if (s->ptb_over >= PTB_IGNORED_N &&
+	    an_alert_claim(c->an, c->flow, c->side, ALERT_PTB_IGNORED))
+		alert_ignored(c, s);
+}
