@@ -1,0 +1,917 @@
+#!/usr/bin/env bash
+# tests/lab/lab.sh - vxmirrord on real kernel traffic.
+#
+# Builds network namespaces joined by veth (client, two routers, server and
+# a collector), mirrors the server's interface (and in seed 2 the client's)
+# the way AWS Traffic Mirroring does (tc clsact + a match-everything filter +
+# mirred into a kernel vxlan device, UDP 4789, outer source = the mirrored
+# host's own address), runs vxmirrord in the collector namespace, makes real
+# transfers (a 4 MB HTTP download with curl, a TLS handshake with a ~14 KB
+# certificate chain with openssl) and asserts on the alert log with jq.
+# Topologies and scenarios: docs/lab.md.
+#
+# usage: lab.sh [options] /path/to/vxmirrord
+#   --only NAME[,NAME...]  run only these scenarios (--list shows them)
+#   --list                 list the scenarios and exit
+#   --record               regenerate tests/data/lab-seed1-blackhole.pcap
+#                          (and replay it), instead of the scenarios
+#   --keep                 keep the work directory (alerts, pcaps, logs)
+#   -v                     print every alert of every scenario
+#
+# Root only.  Every address is in 198.18.0.0/15 and lives inside the lab's
+# own namespaces (named vxlab<pid>-*); nothing is routed anywhere else.
+# Exit status: 0 all scenarios passed, 1 a scenario failed, 2 the lab could
+# not run (not root, kernel refused netns/veth/vxlan/tc mirred, ...).
+set -Eeuo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$LAB_DIR/../.." && pwd)
+DEMO_PCAP=$TOP/tests/data/lab-seed1-blackhole.pcap
+DEMO_VNI=1001
+
+# --- addresses (198.18.0.0/15 only) and sizes --------------------------------
+CLI=198.18.1.1        # client (the "on-prem application" / VPC A)
+RC_C=198.18.1.254     # client-side router, on the client's link
+SRV=198.18.2.2        # server (the mirrored ENI: Redshift / VPC B)
+RS_S=198.18.2.254     # server-side router, on the server's link
+MID_RC=198.18.3.1     # RC-RS link (seed 1: the 1500 hop; seed 2: the 9001 "peering")
+MID_RS=198.18.3.2
+TGW_RC=198.18.3.5     # seed 2 only: the 8500 "transit gateway" link, server -> client
+TGW_RS=198.18.3.6
+COL_S=198.19.0.1      # collector end of the server's underlay
+UND_S=198.19.0.2      # server end of its underlay
+COL_C=198.19.0.5      # collector end of the client's underlay
+UND_C=198.19.0.6
+UNDER_MTU=9316        # underlay: 9216 + room for the 50-byte VXLAN encapsulation
+VX_MTU=9216           # vxlan device: a 9001-byte packet + Ethernet header is never cut
+HTTP_PORT=8080
+TLS_PORT=443
+BLOB_SIZE=$((4 * 1024 * 1024))   # the "few-MB" HTTP download
+SMALL_SIZE=$((24 * 1024))        # the --record download (keeps the demo capture small)
+XFER_TIMEOUT=6   # s: Linux retransmits at ~0.2, 0.6, 1.4, 3.0 s: 4 retransmits fit
+ACCESS_RATE=100mbit  # the client link (tbf): see "kernel_drops" in docs/lab.md
+
+# --- options -------------------------------------------------------------------
+ONLY="" RECORD=0 KEEP=0 VERBOSE=0 LIST=0 VXD=""
+while (($#)); do
+	case $1 in
+	--only) ONLY=${2:?--only needs scenario names}; shift ;;
+	--only=*) ONLY=${1#--only=} ;;
+	--record) RECORD=1 ;;
+	--keep) KEEP=1 ;;
+	--list) LIST=1 ;;
+	-v) VERBOSE=1 ;;
+	-h | --help) sed -n '2,/^set -E/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "lab: unknown option $1" >&2; exit 2 ;;
+	*) VXD=$1 ;;
+	esac
+	shift
+done
+
+SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed2 seed2-icmp seed2-fixed demo-capture)
+if ((LIST)); then
+	printf '%s\n' "${SCENARIOS[@]}"
+	exit 0
+fi
+for o in ${ONLY//,/ }; do
+	[[ " ${SCENARIOS[*]} " == *" $o "* ]] || { echo "lab: no scenario '$o' (--list shows them)" >&2; exit 2; }
+done
+
+die() {
+	echo "lab: FATAL: $*" >&2
+	echo "lab: FAIL (the lab could not run; this is not a pass)" >&2
+	exit 2
+}
+
+[[ -n $VXD ]] || die "usage: lab.sh [--record] [--only NAMES] [--keep] [-v] /path/to/vxmirrord"
+[[ -x $VXD ]] || die "$VXD: not an executable (build it: cmake --build build --target vxmirrord)"
+VXD=$(cd "$(dirname "$VXD")" && pwd)/$(basename "$VXD")
+[[ $(id -u) -eq 0 ]] || die "the lab needs root (network namespaces, veth, tc, iptables); run it as root"
+
+# Namespaces left by a lab run that was killed outright (SIGKILL, e.g. a CTest
+# timeout) are named vxlab<pid>-*; remove those whose run is gone.
+sweep_stale() {
+	local ns pid p
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vxlab[0-9]+-' || true); do
+		pid=${ns#vxlab}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null && continue
+		echo "lab: removing namespace $ns left by lab run $pid"
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+sweep_stale
+
+PFX=vxlab$$
+WORK=$(mktemp -d /tmp/vxlab.XXXXXX)
+NSLIST=()   # namespaces this run created
+BGPIDS=()   # background processes this run started (outside the namespaces' own pids)
+
+cleanup() {
+	local rc=$? ns p
+	trap - EXIT INT TERM ERR
+	set +e
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for ns in "${NSLIST[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if ((KEEP)); then
+		echo "lab: work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'die "command failed (line $LINENO): $BASH_COMMAND"' ERR
+
+log() { printf '%s\n' "$*"; }
+
+# --- prerequisites ---------------------------------------------------------------
+prereqs() {
+	local -A pkg=([ip]=iproute2 [tc]=iproute2 [ss]=iproute2 [ethtool]=ethtool
+		[iptables]=iptables [openssl]=openssl [curl]=curl [python3]=python3
+		[tcpdump]=tcpdump [jq]=jq [timeout]=coreutils)
+	local c missing=()
+	for c in "${!pkg[@]}"; do
+		command -v "$c" >/dev/null 2>&1 || missing+=("${pkg[$c]}")
+	done
+	if ((${#missing[@]})); then
+		mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+		command -v apt-get >/dev/null 2>&1 ||
+			die "missing packages: ${missing[*]} (and no apt-get to install them)"
+		log "lab: installing ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive timeout 200 apt-get update -qq ||
+			die "apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive timeout 200 apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null ||
+			die "apt-get install ${missing[*]} failed"
+		for c in "${!pkg[@]}"; do
+			command -v "$c" >/dev/null 2>&1 || die "$c still missing after installing ${pkg[$c]}"
+		done
+	fi
+	# The distribution's python3 starts faster than a pyenv shim.
+	PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+	# Modules are normally autoloaded; help when they are not (no failure here:
+	# the probe below is the judge).
+	if command -v modprobe >/dev/null 2>&1; then
+		for c in veth vxlan sch_ingress act_mirred cls_matchall xt_TCPMSS; do
+			modprobe -q "$c" 2>/dev/null || true
+		done
+	fi
+}
+
+# --- namespace helpers -----------------------------------------------------------
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# psys NS KEY VALUE: write /proc/sys/KEY inside NS (silently skips a missing key,
+# e.g. IPv6 when the kernel was booted with ipv6.disable=1).
+psys() {
+	nsx "$1" sh -c "[ ! -e /proc/sys/$2 ] || echo $3 > /proc/sys/$2"
+}
+
+mkns() {
+	local ns=$1
+	ip netns add "$ns" || die "kernel refused a network namespace ($ns)"
+	NSLIST+=("$ns")
+	nsx "$ns" ip link set lo up
+	# IPv4 only (no IPv6 ND noise in the mirror), no reverse-path filter (the
+	# seed-2 paths are asymmetric and the collector has no route back to the
+	# outer source), ARP with the outgoing interface's address.
+	# Plain PMTUD, exactly what the seeds had: no MTU probing, DF on.
+	nsx "$ns" sh -c 'for kv in ipv6/conf/all/disable_ipv6=1 ipv6/conf/default/disable_ipv6=1 \
+		ipv4/conf/all/rp_filter=0 ipv4/conf/default/rp_filter=0 \
+		ipv4/conf/all/arp_announce=2 ipv4/conf/default/arp_announce=2 \
+		ipv4/tcp_mtu_probing=0 ipv4/ip_no_pmtu_disc=0; do
+		f=/proc/sys/net/${kv%%=*}; [ ! -e "$f" ] || echo "${kv#*=}" >"$f" || exit 1; done' ||
+		die "cannot set the sysctls of namespace $ns"
+}
+
+delns_all() {
+	local ns p
+	for ns in "${NSLIST[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	NSLIST=()
+}
+
+# nooffload NS IF: wire-sized packets (no TSO/GSO/GRO) and real checksums.
+nooffload() {
+	nsx "$1" ethtool -K "$2" tso off gso off gro off tx off >/dev/null 2>&1 ||
+		die "ethtool -K $2 tso off gso off gro off tx off failed in $1"
+}
+
+# vlink NS1 IF1 MTU1 NS2 IF2 MTU2: a veth pair, offloads off, both ends up.
+vlink() {
+	ip -n "$1" link add "$2" mtu "$3" type veth peer name "$5" netns "$4" mtu "$6" ||
+		die "kernel refused a veth pair ($1/$2 - $4/$5)"
+	nooffload "$1" "$2"
+	nooffload "$4" "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
+# --- kernel probe: fail loudly, never pass quietly -------------------------------
+kernel_probe() {
+	local a=$PFX-probe-a b=$PFX-probe-b
+	mkns "$a"
+	mkns "$b"
+	ip -n "$a" link add v0 mtu 9000 type veth peer name v1 netns "$b" ||
+		die "kernel refused a veth pair (CONFIG_VETH)"
+	ip -n "$a" link set v0 up
+	ip -n "$a" addr add 198.18.255.1/30 dev v0
+	ip -n "$a" link add vxp type vxlan id 7 local 198.18.255.1 remote 198.18.255.2 \
+		dstport 4789 dev v0 2>/dev/null || die "kernel refused a vxlan device (CONFIG_VXLAN)"
+	ip -n "$a" link set vxp up
+	nsx "$a" tc qdisc add dev v0 clsact 2>/dev/null ||
+		die "kernel refused tc qdisc clsact (CONFIG_NET_SCH_INGRESS)"
+	# The classifier that matches every packet: matchall where the kernel has
+	# it (CONFIG_NET_CLS_MATCHALL), else u32 with an all-zero mask (match u32 0 0).
+	if nsx "$a" tc filter add dev v0 ingress protocol ip matchall \
+		action mirred egress mirror dev vxp 2>/dev/null; then
+		MATCH_ALL=(matchall)
+	elif nsx "$a" tc filter add dev v0 ingress protocol ip u32 match u32 0 0 \
+		action mirred egress mirror dev vxp 2>/dev/null; then
+		MATCH_ALL=(u32 match u32 0 0)
+	else
+		die "kernel refused tc mirred with both matchall and u32 (CONFIG_NET_ACT_MIRRED, CONFIG_NET_CLS_MATCHALL or CONFIG_NET_CLS_U32)"
+	fi
+	nsx "$a" iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP 2>/dev/null ||
+		die "iptables refused an ICMP rule in a namespace"
+	nsx "$a" iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN \
+		-j TCPMSS --set-mss 1000 2>/dev/null ||
+		die "iptables refused TCPMSS --set-mss (CONFIG_NETFILTER_XT_TARGET_TCPMSS)"
+	delns_all
+}
+
+# --- certificates: root -> 2 intermediates -> leaf with many SANs ------------------
+# The chain the server sends is ~14 KB (a leaf with 290 SANs), so the server's
+# TLS flight needs full 9000/9001-byte segments: the seed 1 ServerHello flight
+# was 5154 bytes, but seed 2 needs more than 8500 bytes in one segment to hit
+# the transit gateway's limit.  (OpenSSL writes the flight as 4096 bytes and
+# then the rest; with a ~10 KB chain the rest is 6942 bytes and passes 8500.)
+make_certs() {
+	local d=$WORK/certs i sans
+	mkdir -p "$d"
+	(
+		cd "$d"
+		printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' >ca.ext
+		sans="DNS:lab.vxmirror.test"
+		for i in $(seq 1 290); do sans+=",DNS:service-$i.eu-west-1.lab.vxmirror.test"; done
+		printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$sans" >leaf.ext
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 2 \
+			-subj "/O=vxmirror lab/CN=vxmirror lab root CA" \
+			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+		openssl req -newkey rsa:2048 -nodes -keyout int1.key -out int1.csr \
+			-subj "/O=vxmirror lab/CN=vxmirror lab intermediate CA 1"
+		openssl x509 -req -in int1.csr -CA root.pem -CAkey root.key -CAcreateserial \
+			-days 2 -extfile ca.ext -out int1.pem
+		openssl req -newkey rsa:2048 -nodes -keyout int2.key -out int2.csr \
+			-subj "/O=vxmirror lab/CN=vxmirror lab intermediate CA 2"
+		openssl x509 -req -in int2.csr -CA int1.pem -CAkey int1.key -CAcreateserial \
+			-days 2 -extfile ca.ext -out int2.pem
+		openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr \
+			-subj "/O=vxmirror lab/CN=lab.vxmirror.test"
+		openssl x509 -req -in leaf.csr -CA int2.pem -CAkey int2.key -CAcreateserial \
+			-days 2 -extfile leaf.ext -out leaf.pem
+		cat int2.pem int1.pem >chain.pem
+	) >"$WORK/certs.log" 2>&1 || { cat "$WORK/certs.log" >&2; die "openssl could not make the certificate chain"; }
+	CERTS=$d
+	local sz=0 f
+	for f in leaf int2 int1; do
+		sz=$((sz + $(openssl x509 -in "$d/$f.pem" -outform DER | wc -c)))
+	done
+	CHAIN_BYTES=$sz
+}
+
+# --- one scenario's world ------------------------------------------------------------
+# Knobs, set by each scenario before build():
+#   C_MTU S_MTU      the client's and the server's link MTU
+#   FWD_MTU REV_MTU  client->server and server->client path between the routers
+#                    (equal: one link both ways; different: two links, asymmetric routes)
+#   ICMP             drop | allow   frag-needed from the routers
+#   CLAMP            MSS the server-side router writes into SYNs it sends on the
+#                    reverse (server->client) link, like a transit gateway; "" = none
+#   SRV_VNIS CLI_VNIS  mirror sessions (VNIs) on the server's / the client's interface
+#   SESSIONS         the sessions: YAML list items for the daemon's config
+SCN_N=0
+build() {
+	SCN_N=$((SCN_N + 1))
+	local p=$PFX-$SCN_N
+	NS_C=$p-cli NS_RC=$p-rc NS_RS=$p-rs NS_S=$p-srv NS_COL=$p-col
+	W=$WORK/$SCN
+	mkdir -p "$W"
+	local ns
+	for ns in "$NS_C" "$NS_RC" "$NS_RS" "$NS_S" "$NS_COL"; do mkns "$ns"; done
+	psys "$NS_RC" net/ipv4/ip_forward 1
+	psys "$NS_RS" net/ipv4/ip_forward 1
+
+	vlink "$NS_C" eth0 "$C_MTU" "$NS_RC" c0 "$C_MTU"
+	# The client's access link is a 100 Mbit/s bottleneck.  Unshaped, a veth
+	# moves the 4 MB download in ~0.1 s; mirrored 2-3 times that is ~40000
+	# datagrams/s and overflows the collector's socket buffer (kernel_drops),
+	# and net.core.rmem_max is global, not per namespace, so the lab does not
+	# raise it.  Downstream of the mirror, so the server still sends at its
+	# ACK-clocked pace, as on a real path.  See "kernel_drops" in docs/lab.md.
+	nsx "$NS_RC" tc qdisc add dev c0 root tbf rate $ACCESS_RATE burst 64kb latency 50ms ||
+		die "tc qdisc tbf refused (CONFIG_NET_SCH_TBF)"
+	vlink "$NS_RS" s0 "$S_MTU" "$NS_S" eth0 "$S_MTU"
+	ip -n "$NS_C" addr add $CLI/24 dev eth0
+	ip -n "$NS_RC" addr add $RC_C/24 dev c0
+	ip -n "$NS_S" addr add $SRV/24 dev eth0
+	ip -n "$NS_RS" addr add $RS_S/24 dev s0
+	# No default routes: only the lab's own prefixes are reachable.
+	ip -n "$NS_C" route add 198.18.0.0/16 via $RC_C
+	ip -n "$NS_S" route add 198.18.0.0/16 via $RS_S
+	if [[ $FWD_MTU == "$REV_MTU" ]]; then
+		vlink "$NS_RC" m0 "$FWD_MTU" "$NS_RS" m0 "$FWD_MTU"
+		ip -n "$NS_RC" addr add $MID_RC/30 dev m0
+		ip -n "$NS_RS" addr add $MID_RS/30 dev m0
+		ip -n "$NS_RC" route add 198.18.2.0/24 via $MID_RS
+		ip -n "$NS_RS" route add 198.18.1.0/24 via $MID_RC
+		REV_IF=m0
+	else
+		# Seed 2: client -> server over "peering" (p0), server -> client over
+		# the "transit gateway" (t0).
+		vlink "$NS_RC" p0 "$FWD_MTU" "$NS_RS" p0 "$FWD_MTU"
+		vlink "$NS_RC" t0 "$REV_MTU" "$NS_RS" t0 "$REV_MTU"
+		ip -n "$NS_RC" addr add $MID_RC/30 dev p0
+		ip -n "$NS_RS" addr add $MID_RS/30 dev p0
+		ip -n "$NS_RC" addr add $TGW_RC/30 dev t0
+		ip -n "$NS_RS" addr add $TGW_RS/30 dev t0
+		ip -n "$NS_RC" route add 198.18.2.0/24 via $MID_RS dev p0
+		ip -n "$NS_RS" route add 198.18.1.0/24 via $TGW_RC dev t0
+		REV_IF=t0
+	fi
+	if [[ $ICMP == drop ]]; then
+		for ns in "$NS_RC" "$NS_RS"; do
+			nsx "$ns" iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+			nsx "$ns" iptables -A FORWARD -p icmp --icmp-type fragmentation-needed -j DROP
+		done
+	fi
+	if [[ -n $CLAMP ]]; then
+		nsx "$NS_RS" iptables -t mangle -A FORWARD -o "$REV_IF" -p tcp \
+			--tcp-flags SYN,RST SYN -j TCPMSS --set-mss "$CLAMP"
+	fi
+
+	if [[ -n $SRV_VNIS ]]; then mirror "$NS_S" $SRV $UND_S $COL_S us0 "$SRV_VNIS"; fi
+	if [[ -n $CLI_VNIS ]]; then mirror "$NS_C" $CLI $UND_C $COL_C uc0 "$CLI_VNIS"; fi
+}
+
+# mirror NS ENI_IP UNDER_IP COLLECTOR_IP COLLECTOR_IF "VNI...": what an AWS mirror
+# session does to ENI eth0: every IP packet in and out, as it is on the wire,
+# VXLAN-encapsulated to the target with the ENI's primary IP as outer source.
+# (ARP is not mirrored, as on AWS: "protocol ip".)
+mirror() {
+	local ns=$1 eni=$2 under=$3 col=$4 colif=$5 vnis=$6 vni i=0 acts=()
+	vlink "$ns" und0 $UNDER_MTU "$NS_COL" "$colif" $UNDER_MTU
+	ip -n "$ns" addr add "$under/30" dev und0
+	ip -n "$NS_COL" addr add "$col/30" dev "$colif"
+	for vni in $vnis; do
+		ip -n "$ns" link add "vxm$i" mtu $VX_MTU type vxlan id "$vni" local "$eni" \
+			remote "$col" dstport 4789 dev und0 nolearning ||
+			die "kernel refused vxlan device vxm$i (VNI $vni)"
+		ip -n "$ns" link set "vxm$i" up
+		acts+=(action mirred egress mirror dev "vxm$i")
+		i=$((i + 1))
+	done
+	nsx "$ns" tc qdisc add dev eth0 clsact || die "tc qdisc clsact failed"
+	nsx "$ns" tc filter add dev eth0 ingress protocol ip "${MATCH_ALL[@]}" "${acts[@]}" ||
+		die "tc ${MATCH_ALL[*]} + mirred (ingress) failed"
+	nsx "$ns" tc filter add dev eth0 egress protocol ip "${MATCH_ALL[@]}" "${acts[@]}" ||
+		die "tc ${MATCH_ALL[*]} + mirred (egress) failed"
+}
+
+# wait_for DESC TRIES CMD...: poll every 0.1 s, at most TRIES times.
+wait_for() {
+	local desc=$1 tries=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	log "  lab: timed out waiting for $desc"
+	return 1
+}
+
+listening() { nsx "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
+
+start_servers() {
+	local size=${1:-$BLOB_SIZE}
+	mkdir -p "$W/www"
+	head -c "$size" /dev/urandom >"$W/www/blob.bin"
+	BLOB_BYTES=$size
+	ip netns exec "$NS_S" timeout 120 "$PYTHON" -m http.server --bind $SRV --directory "$W/www" \
+		$HTTP_PORT >"$W/http.log" 2>&1 &
+	BGPIDS+=($!)
+	disown $! # killed with its namespace; no job notice
+	ip netns exec "$NS_S" timeout 120 openssl s_server -accept $SRV:$TLS_PORT -cert "$CERTS/leaf.pem" \
+		-key "$CERTS/leaf.key" -cert_chain "$CERTS/chain.pem" -quiet -naccept 10 \
+		</dev/null >"$W/s_server.log" 2>&1 &
+	BGPIDS+=($!)
+	disown $!
+	wait_for "the HTTP server" 50 listening "$NS_S" $HTTP_PORT || die "python3 http.server did not start: $(cat "$W/http.log")"
+	wait_for "the TLS server" 50 listening "$NS_S" $TLS_PORT || die "openssl s_server did not start: $(cat "$W/s_server.log")"
+}
+
+write_config() {
+	cat >"$W/vxmirror.yaml" <<-EOF
+		# vxmirrord config of lab scenario $SCN (generated by tests/lab/lab.sh)
+		listen: ["0.0.0.0:4789"]
+		allowed_sources: [$SRV, $CLI]   # the mirrored "ENIs": outer source = their primary IP
+		pcap_dir: $W/pcap
+		alert_log: $W/alerts.json
+		unknown_vni: drop
+		sessions:
+		$SESSIONS
+		analyzer:
+		  retransmit_threshold: 3
+	EOF
+}
+
+DPID=""
+start_daemon() {
+	write_config
+	: >"$W/alerts.json"
+	ip netns exec "$NS_COL" "$VXD" -c "$W/vxmirror.yaml" >"$W/daemon.out" 2>"$W/daemon.log" &
+	DPID=$!
+	BGPIDS+=("$DPID")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'ready:' "$W/daemon.log" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_daemon: SIGTERM, at most 10 s; DAEMON_RC is its exit status.
+stop_daemon() {
+	local i
+	DAEMON_RC=""
+	kill -TERM "$DPID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		kill -KILL "$DPID" 2>/dev/null || true
+		DAEMON_RC=killed
+	fi
+	local rc=0
+	wait "$DPID" 2>/dev/null || rc=$?
+	[[ -n $DAEMON_RC ]] || DAEMON_RC=$rc
+}
+
+# transfers [PATH]: the HTTP download and the TLS handshake, at the same time,
+# each bounded by XFER_TIMEOUT.  Sets CURL_RC CURL_BYTES TLS_OK.
+transfers() {
+	local path=${1:-blob.bin} cp tp
+	ip netns exec "$NS_C" timeout $((XFER_TIMEOUT + 2)) curl -sS --max-time $XFER_TIMEOUT \
+		--connect-timeout 3 -o "$W/download" -w '%{http_code} %{size_download} %{time_total}\n' \
+		"http://$SRV:$HTTP_PORT/$path" >"$W/curl.out" 2>"$W/curl.err" &
+	cp=$!
+	ip netns exec "$NS_C" timeout $XFER_TIMEOUT openssl s_client -connect $SRV:$TLS_PORT \
+		-servername lab.vxmirror.test -CAfile "$CERTS/root.pem" -verify_return_error -brief \
+		</dev/null >"$W/s_client.log" 2>&1 &
+	tp=$!
+	CURL_RC=0
+	wait "$cp" || CURL_RC=$?
+	TLS_RC=0
+	wait "$tp" || TLS_RC=$?
+	CURL_BYTES=$(awk '{print $2}' "$W/curl.out" 2>/dev/null || true)
+	CURL_BYTES=${CURL_BYTES:-0}
+	TLS_OK=0
+	if grep -q 'CONNECTION ESTABLISHED' "$W/s_client.log" &&
+		grep -q 'Verification: OK' "$W/s_client.log"; then
+		TLS_OK=1
+	fi
+	# The last retransmits and the FINs are still on their way to the collector.
+	sleep 1
+}
+
+# --- checks ----------------------------------------------------------------------------
+CHECKS=0 CHECK_FAILS=0
+ok() { CHECKS=$((CHECKS + 1)); log "  ok    $*"; }
+bad() { CHECKS=$((CHECKS + 1)); CHECK_FAILS=$((CHECK_FAILS + 1)); log "  FAIL  $*"; }
+
+# jq definitions the conditions may use.  $S and $C are the server's and the
+# client's address.  pmtud_blackhole: docs/alerts.md proposed `confidence`
+# ("confirmed"/"inferred") and `largest_acked_ip_len`; the analyzer emits
+# `confirmed` (boolean) and `largest_passed`.  Either spelling is accepted
+# until the schema in docs/alerts.md settles.
+JQ_DEFS='
+def confirmed: (.confirmed == true or .confidence == "confirmed");
+def inferred: (.confirmed == false or .confidence == "inferred");
+def largest: (.largest_passed // .largest_acked_ip_len);
+def has_number($n): any(.. | numbers; . == $n);
+'
+
+# acount JQ_CONDITION: how many alerts the condition holds for.
+acount() {
+	jq -c --arg S $SRV --arg C $CLI "$JQ_DEFS select($1)" "$W/alerts.json" 2>/dev/null | wc -l
+}
+
+# expect DESC COUNT_TEST JQ_CONDITION: e.g. expect "..." '>=1' '.type=="icmp_ptb"'
+expect() {
+	local desc=$1 want=$2 cond=$3 n
+	n=$(acount "$cond")
+	if [[ $(jq -n "$n $want") == true ]]; then
+		ok "$desc [$n]"
+	else
+		bad "$desc: $n alert(s) match, want $want"
+		log "        jq: select($cond)"
+	fi
+}
+
+# sumval KEY: KEY=value from the daemon's first summary line.
+sumval() {
+	sed -n 's/^summary: datagrams=/datagrams=/p' "$W/daemon.log" | tr ' ' '\n' |
+		sed -n "s/^$1=//p" | head -1
+}
+
+check_daemon() {
+	local k v
+	if [[ $DAEMON_RC == 0 ]]; then ok "vxmirrord stopped cleanly on SIGTERM"; else
+		bad "vxmirrord exit status $DAEMON_RC"
+		tail -20 "$W/daemon.log" | sed 's/^/        /'
+	fi
+	if jq -c . "$W/alerts.json" >/dev/null 2>&1; then ok "alert log is valid JSON Lines"; else
+		bad "alert log is not valid JSON Lines: $(head -c 300 "$W/alerts.json")"
+	fi
+	v=$(sumval datagrams)
+	if [[ -n $v && $v -gt 0 ]]; then ok "mirrored datagrams received: $v"; else
+		bad "no mirrored datagrams reached vxmirrord (datagrams=${v:-?})"
+	fi
+	# not_allowed=0 with allowed_sources = the ENIs' own addresses proves the
+	# outer source is the mirrored ENI's IP, as on AWS.
+	for k in not_allowed bad_vxlan unknown_vni truncated decode_errors kernel_drops oversize; do
+		v=$(sumval "$k")
+		if [[ $v == 0 ]]; then ok "summary $k=0"; else bad "summary $k=${v:-missing}, want 0"; fi
+	done
+}
+
+# check_pcaps "SESSION..." [MIN_IP_LEN]: each session wrote pcaps that open;
+# with MIN_IP_LEN, one of them holds a packet from the server at least that big.
+pcount() { # FILE [FILTER]: packets tcpdump reads from FILE (0 when it cannot)
+	local n
+	n=$(timeout 20 tcpdump -nn -r "$1" --count ${2:+"$2"} 2>/dev/null | awk '/packets?$/ {print $1}')
+	echo "${n:-0}"
+}
+
+check_pcaps() {
+	local s files f n big=0
+	for s in $1; do
+		files=("$W/pcap/$s"/*.pcap)
+		if [[ ! -e ${files[0]} ]]; then
+			bad "session $s: no .pcap under $W/pcap/$s"
+			continue
+		fi
+		n=0
+		for f in "${files[@]}"; do
+			n=$((n + $(pcount "$f")))
+			if [[ -n ${2:-} ]]; then
+				big=$((big + $(pcount "$f" "src host $SRV and ip[2:2] >= $2")))
+			fi
+		done
+		if ((n > 0)); then ok "session $s: ${#files[@]} pcap(s), $n packets, tcpdump -r reads them"; else
+			bad "session $s: pcaps do not open or are empty"
+		fi
+	done
+	if [[ -n ${2:-} ]]; then
+		if ((big > 0)); then ok "pcaps hold the server's ${2}-byte packets ($big)"; else
+			bad "pcaps hold no packet of $2+ bytes from the server"
+		fi
+	fi
+}
+
+check_stalled() {
+	if [[ $CURL_RC == 28 && $CURL_BYTES -lt $BLOB_BYTES ]]; then
+		ok "lab: HTTP download stalled (curl timed out after $CURL_BYTES of $BLOB_BYTES bytes)"
+	else
+		bad "lab: HTTP download did not stall (curl exit $CURL_RC, $CURL_BYTES of $BLOB_BYTES bytes): the topology does not black-hole"
+	fi
+	if ((TLS_OK == 0)); then ok "lab: TLS handshake stalled (s_client exit $TLS_RC)"; else
+		bad "lab: TLS handshake completed: the topology does not black-hole"
+	fi
+}
+
+check_completed() {
+	if [[ $CURL_RC == 0 && $CURL_BYTES == "$BLOB_BYTES" ]] && cmp -s "$W/download" "$W/www/blob.bin"; then
+		ok "lab: HTTP download of $BLOB_BYTES bytes completed"
+	else
+		bad "lab: HTTP download failed (curl exit $CURL_RC, $CURL_BYTES of $BLOB_BYTES bytes): $(head -c 200 "$W/curl.err")"
+	fi
+	if ((TLS_OK)); then ok "lab: TLS handshake completed and verified"; else
+		bad "lab: TLS handshake failed (exit $TLS_RC): $(tr '\n' ' ' <"$W/s_client.log" | head -c 300)"
+	fi
+}
+
+show_alerts() {
+	local n
+	n=$(wc -l <"$W/alerts.json")
+	log "  alerts: $n"
+	jq -r '"    \(.session) \(.type) \(.flow.src):\(.flow.sport) > \(.flow.dst):\(.flow.dport)" +
+		(if has("confirmed") then " confirmed=\(.confirmed)" else "" end) +
+		(if .confidence then " confidence=\(.confidence)" else "" end) +
+		(if .ip_len then " ip_len=\(.ip_len)" else "" end) +
+		(if .effective_send_size then " send=\(.effective_send_size)" else "" end) +
+		(if .path_mtu then " path_mtu=\(.path_mtu)" else "" end) +
+		(if .mtu then " mtu=\(.mtu)" else "" end)' "$W/alerts.json" 2>/dev/null | sort | uniq -c | sed 's/^/  /' || true
+	if ((VERBOSE)); then jq -c . "$W/alerts.json" | sed 's/^/    /'; fi
+}
+
+# run: the common body of a live scenario; RUN_OK=1 when vxmirrord ran.
+# (Never called as `run || ...`: that would switch off errexit inside it, and
+# a failing setup command must stop the lab.)
+run() {
+	RUN_OK=0
+	log "   $DESC"
+	build
+	start_servers
+	if ! start_daemon; then
+		bad "vxmirrord did not start: $(tail -5 "$W/daemon.log" | tr '\n' ' ')"
+		return 0
+	fi
+	transfers
+	stop_daemon
+	show_alerts
+	check_daemon
+	RUN_OK=1
+}
+
+# Common session definitions.  srv: the mirrored server with the path MTU
+# towards the client configured; srv-nomtu: a second mirror session of the
+# same ENI (AWS allows several) with no MTU at all, so black holes must be
+# inferred; cli: the client's ENI, mirrored too (seed 2).
+sess_srv() { # MTU_TOWARDS_CLIENT
+	printf '  - name: srv\n    vni: 10\n    routes:\n      - {prefix: 198.18.1.0/24, mtu: %s}\n' "$1"
+}
+sess_nomtu() { printf '  - name: srv-nomtu\n    vni: 11\n'; }
+sess_cli() { # MTU_TOWARDS_SERVER
+	printf '  - name: cli\n    vni: 20\n    routes:\n      - {prefix: 198.18.2.0/24, mtu: %s}\n' "$1"
+}
+
+# --- scenarios -------------------------------------------------------------------------
+# The conditions are jq (see JQ_DEFS); they name the fields of docs/alerts.md.
+
+scn_healthy() {
+	DESC="healthy jumbo: 9001 everywhere, path_mtu 9001 configured: no alert at all"
+	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=9001 ICMP=drop CLAMP=""
+	SRV_VNIS="10 11" CLI_VNIS=""
+	SESSIONS="$(printf '  - name: srv\n    vni: 10\n    path_mtu: 9001\n')
+$(sess_nomtu)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	check_pcaps "srv srv-nomtu" 9001
+	expect "no alert of any type" '==0' 'true'
+}
+
+scn_seed1() {
+	DESC="seed 1: server MTU 9000, a 1500 hop towards the client, ICMP frag-needed dropped"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=drop CLAMP=""
+	SRV_VNIS="10 11" CLI_VNIS=""
+	SESSIONS="$(sess_srv 1500)
+$(sess_nomtu)"
+	run
+	((RUN_OK)) || return 0
+	check_stalled
+	check_pcaps "srv srv-nomtu" 9000
+	local bh='.type=="pmtud_blackhole" and .flow.proto=="tcp" and .flow.src==$S and .flow.dst==$C'
+	expect "srv: pmtud_blackhole confirmed on the HTTP download (9000 > route 1500, >=3 retransmits, no PTB)" '==1' \
+		"$bh and .session==\"srv\" and .flow.sport==$HTTP_PORT and confirmed and .ip_len==9000 and .path_mtu==1500 and .df==true and .retransmits>=3 and .ptb_seen==false and .severity==\"critical\" and .direction==\"egress\""
+	expect "srv: pmtud_blackhole confirmed on the TLS handshake (server flight > 1500)" '==1' \
+		"$bh and .session==\"srv\" and .flow.sport==$TLS_PORT and confirmed and .ip_len>1500 and .path_mtu==1500 and .retransmits>=3 and .ptb_seen==false"
+	expect "srv-nomtu: pmtud_blackhole inferred on the HTTP download (smaller segments were acked)" '==1' \
+		"$bh and .session==\"srv-nomtu\" and .flow.sport==$HTTP_PORT and inferred and .ip_len==9000 and .retransmits>=3 and .ptb_seen==false and (largest|type)==\"number\" and largest<.ip_len"
+	expect "srv-nomtu: pmtud_blackhole inferred on the TLS handshake" '==1' \
+		"$bh and .session==\"srv-nomtu\" and .flow.sport==$TLS_PORT and inferred and .ip_len>1500 and largest<.ip_len"
+	expect "srv: oversize_df for the server's 9000-byte packets (route 1500)" '>=1' \
+		'.type=="oversize_df" and .session=="srv" and .flow.src==$S and .ip_len==9000 and .path_mtu==1500 and .path_mtu_source=="route 198.18.1.0/24" and .df==true and .truncated==false'
+	expect "srv: mss_exceeds_path_mtu: server may send 9000 (MSS 8960) into 1500" '>=1' \
+		'.type=="mss_exceeds_path_mtu" and .session=="srv" and .flow.src==$S and .mss_received_from_peer==8960 and .effective_send_size==9000 and .path_mtu==1500'
+	expect "srv-nomtu: no check that needs a path MTU fired" '==0' \
+		'.session=="srv-nomtu" and (.type=="oversize_df" or .type=="mss_exceeds_path_mtu" or (.type=="pmtud_blackhole" and confirmed))'
+	expect "no icmp_ptb, ptb_ignored or fragmented (ICMP is dropped, TCP sets DF)" '==0' \
+		'.type=="icmp_ptb" or .type=="ptb_ignored" or .type=="fragmented"'
+	expect "no alert about the client's packets" '==0' '.flow.src==$C and .type!="mss_clamp_asymmetry"'
+}
+
+scn_seed1_icmp() {
+	DESC="seed 1 with ICMP allowed: the router's frag-needed reaches the server, PMTUD works"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=allow CLAMP=""
+	SRV_VNIS="10 11" CLI_VNIS=""
+	SESSIONS="$(sess_srv 1500)
+$(sess_nomtu)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	check_pcaps "srv srv-nomtu"
+	expect "icmp_ptb: next-hop MTU 1500, matched to a server flow" '>=1' \
+		'.type=="icmp_ptb" and .session=="srv" and .flow.src==$S and .mtu==1500 and .severity=="info"'
+	expect "srv-nomtu: icmp_ptb too (needs no configured MTU)" '>=1' \
+		'.type=="icmp_ptb" and .session=="srv-nomtu" and .flow.src==$S and .mtu==1500'
+	expect "no pmtud_blackhole" '==0' '.type=="pmtud_blackhole"'
+	expect "no ptb_ignored (the server obeyed the PTB; packets already in flight do not count)" '==0' \
+		'.type=="ptb_ignored"'
+}
+
+scn_seed1_fixed() {
+	DESC="seed 1 fixed: server MTU 1500 (MSS 1460), ICMP still dropped"
+	C_MTU=9000 S_MTU=1500 FWD_MTU=1500 REV_MTU=1500 ICMP=drop CLAMP=""
+	SRV_VNIS="10 11" CLI_VNIS=""
+	SESSIONS="$(sess_srv 1500)
+$(sess_nomtu)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	check_pcaps "srv srv-nomtu"
+	expect "no alert at all" '==0' 'true'
+}
+
+scn_seed2() {
+	DESC="seed 2: client->server over a 9001 path, server->client over an 8500 'TGW' that clamps SYN-ACK MSS to 8460 and sends no ICMP; both ends mirrored"
+	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=8500 ICMP=drop CLAMP=8460
+	SRV_VNIS="10 11" CLI_VNIS="20"
+	SESSIONS="$(sess_srv 8500)
+$(sess_nomtu)
+$(sess_cli 9001)"
+	run
+	((RUN_OK)) || return 0
+	check_stalled
+	check_pcaps "srv srv-nomtu cli" 9001
+	local bh='.type=="pmtud_blackhole" and .flow.proto=="tcp" and .flow.src==$S and .flow.dst==$C'
+	expect "srv: pmtud_blackhole confirmed on the HTTP download (9001 > route 8500)" '==1' \
+		"$bh and .session==\"srv\" and .flow.sport==$HTTP_PORT and confirmed and .ip_len==9001 and .path_mtu==8500 and .retransmits>=3 and .ptb_seen==false and .direction==\"egress\""
+	expect "srv: pmtud_blackhole confirmed on the TLS handshake (9001 > 8500)" '==1' \
+		"$bh and .session==\"srv\" and .flow.sport==$TLS_PORT and confirmed and .ip_len==9001 and .path_mtu==8500"
+	expect "srv-nomtu: pmtud_blackhole inferred on the HTTP download" '==1' \
+		"$bh and .session==\"srv-nomtu\" and .flow.sport==$HTTP_PORT and inferred and .ip_len==9001 and largest<.ip_len"
+	expect "srv: oversize_df 9001 > 8500" '>=1' \
+		'.type=="oversize_df" and .session=="srv" and .flow.src==$S and .ip_len==9001 and .path_mtu==8500'
+	expect "srv: mss_exceeds_path_mtu: server got MSS 8961 unclamped, sends 9001 into 8500" '>=1' \
+		'.type=="mss_exceeds_path_mtu" and .session=="srv" and .flow.src==$S and .sender==$S and .mss_received_from_peer==8961 and .mss_sent_by_sender==8961 and .effective_send_size==9001 and .path_mtu==8500 and .path_mtu_source=="route 198.18.1.0/24"'
+	local p clamp='.type=="mss_clamp_asymmetry" and ((.flow.src==$C and .flow.dst==$S) or (.flow.src==$S and .flow.dst==$C)) and has_number(8961) and has_number(8460)'
+	for p in $HTTP_PORT $TLS_PORT; do
+		expect "mss_clamp_asymmetry on the :$p connection: SYN MSS 8961 unclamped, SYN-ACK clamped to 8460 (either session)" '>=1' \
+			"$clamp and (.flow.sport==$p or .flow.dport==$p)"
+	done
+	expect "cli: the client side is not at risk (it received MSS 8460, path 9001)" '==0' \
+		'.session=="cli" and .flow.src==$C and (.type=="mss_exceeds_path_mtu" or .type=="oversize_df" or .type=="pmtud_blackhole")'
+	expect "no icmp_ptb or ptb_ignored (the TGW sends no ICMP)" '==0' \
+		'.type=="icmp_ptb" or .type=="ptb_ignored"'
+}
+
+scn_seed2_icmp() {
+	DESC="seed 2 with a TGW that sends Packet Too Big (as since late 2024)"
+	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=8500 ICMP=allow CLAMP=8460
+	SRV_VNIS="10 11" CLI_VNIS="20"
+	SESSIONS="$(sess_srv 8500)
+$(sess_nomtu)
+$(sess_cli 9001)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	check_pcaps "srv srv-nomtu cli"
+	expect "icmp_ptb: next-hop MTU 8500, matched to a server flow" '>=1' \
+		'.type=="icmp_ptb" and .session=="srv" and .flow.src==$S and .mtu==8500'
+	expect "no pmtud_blackhole" '==0' '.type=="pmtud_blackhole"'
+	expect "no ptb_ignored" '==0' '.type=="ptb_ignored"'
+	expect "srv: mss_exceeds_path_mtu still warns (the risk is the same, PMTUD happens to work)" '>=1' \
+		'.type=="mss_exceeds_path_mtu" and .session=="srv" and .flow.src==$S and .effective_send_size==9001 and .path_mtu==8500'
+}
+
+scn_seed2_fixed() {
+	DESC="seed 2 fixed: server MTU 8500 (MSS 8460), same asymmetric paths, no ICMP"
+	C_MTU=9001 S_MTU=8500 FWD_MTU=9001 REV_MTU=8500 ICMP=drop CLAMP=8460
+	SRV_VNIS="10 11" CLI_VNIS="20"
+	SESSIONS="$(sess_srv 8500)
+$(sess_nomtu)
+$(sess_cli 9001)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	check_pcaps "srv srv-nomtu cli" 8500
+	expect "no pmtud_blackhole" '==0' '.type=="pmtud_blackhole"'
+	expect "no oversize_df, icmp_ptb or ptb_ignored" '==0' \
+		'.type=="oversize_df" or .type=="icmp_ptb" or .type=="ptb_ignored"'
+	expect "the server (own MSS 8460) is not flagged by mss_exceeds_path_mtu" '==0' \
+		'.type=="mss_exceeds_path_mtu" and .flow.src==$S'
+}
+
+# demo-capture: the committed capture, replayed with the default config as the
+# README shows, gives a real pmtud_blackhole (inferred: the lab's VNI has no
+# session in conf/vxmirror.yaml, so unknown_vni: auto opens "vni-1001").
+scn_demo_capture() {
+	DESC="tests/data/$(basename "$DEMO_PCAP") replayed with conf/vxmirror.yaml (README demo)"
+	log "   $DESC"
+	W=$WORK/$SCN
+	mkdir -p "$W"
+	if [[ ! -s $DEMO_PCAP ]]; then
+		bad "$DEMO_PCAP is missing (make it with: lab.sh --record VXMIRRORD)"
+		return 0
+	fi
+	replay_demo
+}
+
+replay_demo() {
+	local rc=0
+	(cd "$W" && timeout 60 "$VXD" -c "$TOP/conf/vxmirror.yaml" -r "$DEMO_PCAP") \
+		>"$W/daemon.out" 2>"$W/daemon.log" || rc=$?
+	if [[ $rc == 0 ]]; then ok "vxmirrord -r exit 0"; else
+		bad "vxmirrord -r exit $rc: $(tail -3 "$W/daemon.log" | tr '\n' ' ')"
+	fi
+	mv "$W/vxmirror-out/alerts.json" "$W/alerts.json" 2>/dev/null || : >"$W/alerts.json"
+	show_alerts
+	local v t d
+	v=$(sumval datagrams) t=$(sumval truncated) d=$(sumval decode_errors)
+	if [[ ${v:-0} -gt 0 && $t == 0 && $d == 0 ]]; then ok "replayed $v datagrams, truncated=0 decode_errors=0"; else
+		bad "replay summary: datagrams=${v:-?} truncated=${t:-?} decode_errors=${d:-?}"
+	fi
+	expect "pmtud_blackhole inferred, session vni-$DEMO_VNI, from the server" '>=1' \
+		".type==\"pmtud_blackhole\" and .session==\"vni-$DEMO_VNI\" and inferred and .flow.src==\$S and .ip_len==9000 and .ptb_seen==false"
+	expect "pcap reference of the alert points into a written file" '>=1' \
+		'.type=="pmtud_blackhole" and (.pcap.frame|type)=="number"'
+}
+
+# record: seed 1 again, smaller download, one mirror session with VNI 1001,
+# and tcpdump on the collector's underlay: the mirrored VXLAN as
+# `tcpdump -i eth0 -w` on an AWS mirror target records it.
+record() {
+	SCN=record
+	DESC="record $(basename "$DEMO_PCAP")"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=drop CLAMP=""
+	SRV_VNIS="$DEMO_VNI" CLI_VNIS=""
+	build
+	start_servers $SMALL_SIZE
+	ip netns exec "$NS_COL" timeout 60 tcpdump -i us0 -nn -s 0 -U -w "$W/capture.pcap" \
+		"udp dst port 4789" >"$W/tcpdump.log" 2>&1 &
+	local tp=$!
+	BGPIDS+=("$tp")
+	wait_for "tcpdump" 50 grep -q 'listening on' "$W/tcpdump.log" || die "tcpdump did not start"
+	transfers blob.bin
+	kill -INT $tp 2>/dev/null || true
+	wait $tp 2>/dev/null || true
+	cat "$W/tcpdump.log"
+	check_stalled
+	[[ -s $W/capture.pcap ]] || die "tcpdump wrote nothing"
+	cp "$W/capture.pcap" "$DEMO_PCAP"
+	log "lab: wrote $DEMO_PCAP ($(wc -c <"$DEMO_PCAP") bytes, $(pcount "$DEMO_PCAP") packets)"
+	delns_all
+	SCN=demo-capture
+	W=$WORK/$SCN
+	mkdir -p "$W"
+	replay_demo
+}
+
+# --- main ------------------------------------------------------------------------------
+T0=$(date +%s)
+prereqs
+kernel_probe
+log "lab: vxmirrord $VXD; work directory $WORK; tc classifier: ${MATCH_ALL[*]}"
+make_certs
+log "lab: certificate chain sent by the TLS server: $CHAIN_BYTES bytes (leaf + 2 intermediates)"
+
+PASSED=0 FAILED=0 RESULTS=()
+finish_scenario() {
+	local secs=$(($(date +%s) - S0))
+	if ((CHECK_FAILS == 0 && CHECKS > 0)); then
+		PASSED=$((PASSED + 1))
+		RESULTS+=("PASS $SCN (${secs}s, $CHECKS checks)")
+		log "PASS $SCN (${secs}s, $CHECKS checks)"
+	else
+		FAILED=$((FAILED + 1))
+		RESULTS+=("FAIL $SCN (${secs}s, $CHECK_FAILS of $CHECKS checks failed)")
+		log "FAIL $SCN (${secs}s, $CHECK_FAILS of $CHECKS checks failed)"
+	fi
+}
+
+if ((RECORD)); then
+	S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
+	log ""
+	log "== record: $DEMO_PCAP"
+	record
+	finish_scenario
+else
+	for SCN in "${SCENARIOS[@]}"; do
+		if [[ -n $ONLY && ",$ONLY," != *",$SCN,"* ]]; then continue; fi
+		S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
+		log ""
+		log "== $SCN"
+		"scn_${SCN//-/_}"
+		delns_all
+		finish_scenario
+	done
+fi
+
+log ""
+printf '%s\n' "${RESULTS[@]}"
+log "lab: $PASSED passed, $FAILED failed ($(($(date +%s) - T0)) s)"
+((FAILED == 0 && PASSED > 0)) || exit 1
+exit 0
