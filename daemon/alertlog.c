@@ -178,3 +178,8 @@ const char *alertlog_path(const struct alertlog *l)
 {
 	return l->path;
 }
+
+bool alertlog_failing(struct alertlog *l)
+{
+	return atomic_load(&l->failing);
+}

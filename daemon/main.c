@@ -20,7 +20,10 @@
 
 #include "vxmirror/alertlog.h"
 #include "vxmirror/config.h"
+#include "vxmirror/http.h"
 #include "vxmirror/log.h"
+#include "vxmirror/metrics.h"
+#include "vxmirror/notify.h"
 #include "vxmirror/session.h"
 #include "vxmirror/source.h"
 #include "vxmirror/util.h"
@@ -50,6 +53,7 @@ struct daemon {
 	size_t nw;
 	struct event *sigs[NSIGS];
 	struct event *timer;
+	struct http *http;
 	uint64_t reloads, reload_errors;
 	char reload_error[256];
 	double start_time;
@@ -218,6 +222,7 @@ static void reload(struct daemon *d)
 	struct config *n;
 
 	log_info("reloading %s", d->o->config);
+	notify_reloading();
 	n = load_config(d->o->config, d->reload_error, sizeof(d->reload_error));
 	if (n == NULL || swap_alertlog(d, n) == -1) {
 		d->reload_errors++;
@@ -227,6 +232,7 @@ static void reload(struct daemon *d)
 		log_warnx("reload failed: %s; still running on the previous configuration",
 		          d->reload_error);
 		config_free(n);
+		notify_ready();
 		return;
 	}
 	restart_only(d->cfg, n);
@@ -238,6 +244,57 @@ static void reload(struct daemon *d)
 	d->reload_error[0] = '\0';
 	log_info("reloaded %s: %zu session%s configured", d->o->config, n->nsessions,
 	         n->nsessions == 1 ? "" : "s");
+	notify_ready();
+}
+
+/* collect_session: one session into the snapshot (sessions_foreach). */
+static void collect_session(struct session *s, void *arg)
+{
+	struct metrics_snapshot *m = arg;
+	struct metrics_session *ms;
+
+	m->sessions = xreallocarray(m->sessions, m->nsessions + 1, sizeof(*m->sessions));
+	ms = &m->sessions[m->nsessions++];
+	memset(ms, 0, sizeof(*ms));
+	vx_strlcpy(ms->name, s->name, sizeof(ms->name));
+	ms->vni = s->vni;
+	ms->auto_created = s->auto_created;
+	ms->pcap_enabled = s->ring != NULL && !s->retired;
+	ms->pcap_failing = ms->pcap_enabled && pcapring_failing(s->ring);
+	ms->packets = atomic_load(&s->c.packets);
+	ms->bytes = atomic_load(&s->c.bytes);
+	ms->truncated = atomic_load(&s->c.truncated);
+	ms->decode_errors = atomic_load(&s->c.decode_errors);
+	session_pcap_stats(s, &ms->pcap);
+}
+
+/* metrics_collect: the snapshot behind /metrics and /healthz (main thread). */
+static void metrics_collect(void *arg, struct metrics_snapshot *m)
+{
+	struct daemon *d = arg;
+	struct alertlog *al = atomic_load(&d->ctx.alerts);
+	size_t want = d->cfg->nlisten + d->cfg->ngeneve;
+
+	memset(m, 0, sizeof(*m));
+	m->start_time = d->start_time;
+	m->workers = (uint32_t)d->nw;
+	m->listeners = (uint32_t)source_udp_count(d->w, d->nw);
+	m->listening = m->listeners == want * d->nw;
+	worker_stats_sum(d->w, d->nw, &m->ingest, &m->analyzer);
+	alertlog_get_stats(al, &m->alerts);
+	m->alertlog_failing = alertlog_failing(al);
+	m->sessions_auto_refused = atomic_load(&d->ctx.sessions->auto_refused);
+	m->reloads = d->reloads;
+	m->reload_errors = d->reload_errors;
+	vx_strlcpy(m->config_error, d->reload_error, sizeof(m->config_error));
+	sessions_foreach(d->ctx.sessions, collect_session, m);
+}
+
+static void metrics_release(void *arg, struct metrics_snapshot *m)
+{
+	(void)arg;
+	free(m->sessions);
+	m->sessions = NULL;
 }
 
 /* on_signal: signals arrive here through libevent, in the main loop. */
@@ -392,12 +449,20 @@ static int run_live(struct daemon *d)
 	open_outputs(d);
 	start_workers(d);
 	setup_events(d);
+	if (d->cfg->http_enabled) {
+		d->http =
+		    http_start(d->base, &d->cfg->http_listen, metrics_collect, metrics_release, d);
+		if (d->http == NULL)
+			fatalx("cannot serve /healthz and /metrics (http.listen)");
+	}
 	log_info("ready: %zu worker%s, %zu socket%s, %zu session%s configured, pcaps in %s, "
 	         "alerts to %s",
 	         d->nw, d->nw == 1 ? "" : "s", source_udp_count(d->w, d->nw),
 	         source_udp_count(d->w, d->nw) == 1 ? "" : "s", d->cfg->nsessions,
 	         d->cfg->nsessions == 1 ? "" : "s", d->cfg->pcap_dir, d->cfg->alert_log);
+	notify_ready();
 	event_base_dispatch(d->base);
+	notify_stopping();
 	stop_workers(d);
 	return 0;
 }
@@ -423,6 +488,8 @@ static void teardown(struct daemon *d)
 	for (size_t i = 0; i < d->nold_cfgs; i++)
 		config_free(d->old_cfgs[i]);
 	free(d->old_cfgs);
+	if (d->http != NULL)
+		http_stop(d->http);
 	for (size_t i = 0; i < NSIGS; i++)
 		if (d->sigs[i] != NULL)
 			event_free(d->sigs[i]);

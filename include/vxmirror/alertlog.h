@@ -9,6 +9,7 @@
 #ifndef VXMIRROR_ALERTLOG_H
 #define VXMIRROR_ALERTLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -29,6 +30,8 @@ int alertlog_write(struct alertlog *, const json_t *alert);
 int alertlog_reopen(struct alertlog *);
 void alertlog_close(struct alertlog *);
 void alertlog_get_stats(struct alertlog *, struct alertlog_stats *);
+/* alertlog_failing: true while the last write failed (for /healthz). */
+bool alertlog_failing(struct alertlog *);
 const char *alertlog_path(const struct alertlog *);
 
 #endif
