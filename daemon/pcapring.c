@@ -346,7 +346,10 @@ static void ring_complete(struct pcapring *r)
 static void ring_abort_file(struct pcapring *r, const struct timespec *ts)
 {
 	ring_warn(r, "write", r->part);
+	/* records cut away were counted as written: they are errors now */
 	r->st.write_errors += r->file_records - r->good_records;
+	r->st.packets -= r->file_records - r->good_records;
+	r->st.bytes -= r->file_bytes - MAX(r->good_off, (uint64_t)RING_FILEHDR_LEN);
 	/* drop what stdio still holds, so that fclose cannot write it after the cut */
 	__fpurge(r->fp);
 	if (ftruncate(fileno(r->fp), (off_t)r->good_off) == -1)
@@ -489,14 +492,14 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 	h.len = MAX(orig_len, caplen);
 	pcap_dump((u_char *)r->dumper, &h, frame);
 	r->file_records++;
+	r->file_bytes += RING_RECHDR_LEN + caplen;
+	r->st.packets++;
+	r->st.bytes += RING_RECHDR_LEN + caplen;
 	if (ferror(r->fp)) {
 		ring_abort_file(r, ts);
 		return -1;
 	}
-	r->file_bytes += RING_RECHDR_LEN + caplen;
 	r->last_ts = *ts;
-	r->st.packets++;
-	r->st.bytes += RING_RECHDR_LEN + caplen;
 	if (ref != NULL) {
 		vx_strlcpy(ref->file, r->final, sizeof(ref->file));
 		ref->frame = r->file_records;
