@@ -297,6 +297,47 @@ bool an_alert_claim(struct analyzer *an, struct flow *f, int side, enum alert_ty
 
 /* --- the entry point --- */
 
+/* note_session: remember sess's VNI and name (cheap when it is the last one seen). */
+static void note_session(struct analyzer *an, const struct session_conf *sess)
+{
+	int i;
+
+	if (sess == an->last_sess && sess->vni == an->last_vni)
+		return;
+	an->last_sess = sess;
+	an->last_vni = sess->vni;
+	for (i = 0; i < an->nsess && an->sess[i].vni != sess->vni; i++)
+		;
+	if (i == an->nsess) {
+		if (an->nsess == AN_MAX_SESSIONS)
+			return;
+		an->sess[an->nsess++].vni = sess->vni;
+	}
+	vx_strlcpy(an->sess[i].name, sess->name,
+	           sizeof(an->sess[i].name)); /* renamed by a reload */
+}
+
+struct flow *an_other_copy(const struct pctx *c, int *n, const char **name)
+{
+	const struct analyzer *an = c->an;
+	struct flow_key k;
+	struct flow *f;
+
+	if (c->flow == NULL)
+		return NULL;
+	k = c->flow->key;
+	for (; *n < an->nsess; (*n)++) {
+		if (an->sess[*n].vni == c->flow->key.vni)
+			continue;
+		k.vni = an->sess[*n].vni;
+		if ((f = flow_lookup(an->flows, &k)) != NULL) {
+			*name = an->sess[(*n)++].name;
+			return f;
+		}
+	}
+	return NULL;
+}
+
 void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
                      const struct addr *mirror_src, const struct packet *pkt,
                      const struct pcap_ref *ref)
@@ -305,6 +346,7 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
+	note_session(an, sess);
 	if (an_has_ports(pkt)) {
 		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);

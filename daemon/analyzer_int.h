@@ -20,6 +20,8 @@
 #define DEFAULT_RETRANSMIT_THRESHOLD 3
 #define DEFAULT_FRAGMENT_INTERVAL    60 /* seconds */
 
+#define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
+
 struct mss_xs;  /* detect_mss.c: handshakes seen on several sessions */
 struct frag_rl; /* detect_frag.c: per-session rate limit of `fragmented` */
 
@@ -32,6 +34,15 @@ struct analyzer {
 	struct frag_rl *frags;
 	uint64_t alerts[ALERT__MAX];
 	uint64_t suppressed;
+	/* The sessions this analyzer has seen packets of (by VNI), so that a
+	 * detection can look the same connection up in the other ones. */
+	const struct session_conf *last_sess;
+	uint32_t last_vni;
+	int nsess;
+	struct an_sess {
+		uint32_t vni;
+		char name[CONFIG_NAME_MAX];
+	} sess[AN_MAX_SESSIONS];
 };
 
 /* The packet being analysed and where it stands. */
@@ -79,6 +90,10 @@ struct flow *an_pctx_find(struct pctx *c);
 struct an_flow an_flow_of(const struct flow *f, int x);
 /* an_path_mtu: MTU towards side x of f (0 = not configured); from may be NULL. */
 uint32_t an_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len);
+
+/* an_other_copy: the same connection as c->flow seen on the n-th other session
+ * (n = 0, 1, ...); NULL when there is none.  *name is that session's name. */
+struct flow *an_other_copy(const struct pctx *c, int *n, const char **name);
 
 /* --- alerts (analyzer.c) --- */
 

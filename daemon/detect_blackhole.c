@@ -11,6 +11,11 @@
  * segments and they are acknowledged (Linux tcp_mtu_probing), one
  * follow-up line of the same type says the connection recovered by
  * falling back, and the black hole is still there.
+ *
+ * When another session mirrors the far end of the same connection (both
+ * ends mirrored), the alert says where the packet died: that session saw
+ * the sender's smaller packets but never this one, so it was lost between
+ * the two mirror points.
  */
 #include <stdio.h>
 
@@ -32,7 +37,34 @@ struct bh {
 	uint32_t largest; /* largest size acknowledged in either direction */
 	bool confirmed;
 	int64_t stalled_ns; /* first sent -> this packet */
+	/* The same connection on another session (the other end's mirror). */
+	const char *other;      /* its session name; NULL if none saw the sender */
+	bool other_saw;         /* a packet this big from the sender reached it */
+	uint32_t other_largest; /* largest packet from the sender it saw */
 };
+
+/* bh_where: find the session that mirrors the far end of the path, if any.
+ * Both copies of a connection land on one worker (steering hashes the inner
+ * addresses, not the VNI), so its flow table has both. */
+static void bh_where(const struct pctx *c, struct bh *b)
+{
+	const struct flow_side *os;
+	const char *name;
+	struct flow *o;
+	int n = 0;
+
+	b->other = NULL;
+	while ((o = an_other_copy(c, &n, &name)) != NULL) {
+		os = &o->side[b->x];
+		if (os->packets == 0)
+			continue; /* nothing from this sender there: another path */
+		b->other = name;
+		b->other_largest = os->max_ip_len;
+		b->other_saw = os->max_ip_len >= b->s->big_ip_len;
+		if (!b->other_saw)
+			return; /* where it died: the most telling answer */
+	}
+}
 
 static void bh_init(const struct pctx *c, int x, struct bh *b)
 {
@@ -43,6 +75,7 @@ static void bh_init(const struct pctx *c, int x, struct bh *b)
 	b->largest = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
 	b->confirmed = b->mtu != 0 && b->s->big_ip_len > b->mtu;
 	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
+	bh_where(c, b);
 }
 
 /* bh_applies: the rule, for the tracked segment of side x. */
@@ -109,12 +142,43 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	json_object_set_new(o, "first_sent",
 	                    json_string(an_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "stalled_ms", json_integer(b->stalled_ns / 1000000));
+	json_object_set_new(o, "other_session", b->other ? json_string(b->other) : json_null());
+	json_object_set_new(o, "other_session_saw_it",
+	                    b->other ? json_boolean(b->other_saw) : json_null());
+	json_object_set_new(o, "other_session_largest_ip_len",
+	                    b->other ? an_json_uint_or_null(b->other_largest) : json_null());
+}
+
+/* bh_where_text: what the other end's mirror says, for the message ("" if none). */
+static const char *bh_where_text(const struct pctx *c, const struct bh *b, char *buf, size_t len)
+{
+	char sh[ADDR_STRLEN];
+
+	buf[0] = '\0';
+	if (b->other == NULL)
+		return buf;
+	addr_fmt(flow_side_addr(c->flow, b->x, NULL), sh, sizeof(sh));
+	if (!b->other_saw)
+		snprintf(
+		    buf, len,
+		    ". Session %s, the other end's mirror, saw %s's smaller packets of this flow "
+		    "(up to %u bytes) but never this one: it dies between the two mirror points "
+		    "(after session %s, before session %s)",
+		    b->other, sh, b->other_largest, c->sess->name, b->other);
+	else
+		snprintf(
+		    buf, len,
+		    ". Session %s saw it too (%u bytes), so it is lost beyond that mirror point, "
+		    "or the ACKs are lost on the way back",
+		    b->other, b->other_largest);
+	return buf;
 }
 
 static void alert_stall(struct pctx *c, const struct bh *b)
 {
 	struct an_flow fl = an_flow_of(c->flow, b->x);
-	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[768], adv[512];
+	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[1280], adv[512];
+	char where[384];
 	json_t *o;
 
 	o = an_alert_new(c, ALERT_PMTUD_BLACKHOLE, "critical", &fl);
@@ -135,10 +199,11 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 	snprintf(msg, sizeof(msg),
 	         "%s -> %s: a %u-byte DF segment (seq %u) was retransmitted %u times over %.1f s "
 	         "and never acknowledged, and no ICMP packet-too-big came back; %s: PMTUD black "
-	         "hole, the connection is stalled",
+	         "hole, the connection is stalled%s",
 	         an_fmt_ep(fl.src, true, fl.sport, s, sizeof(s)),
 	         an_fmt_ep(fl.dst, true, fl.dport, d, sizeof(d)), b->s->big_ip_len, b->s->big_seq,
-	         b->s->big_retrans, (double)b->stalled_ns / 1e9, why);
+	         b->s->big_retrans, (double)b->stalled_ns / 1e9, why,
+	         bh_where_text(c, b, where, sizeof(where)));
 	bh_advice(c, b, adv, sizeof(adv));
 	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
 }

@@ -1462,6 +1462,92 @@ Test(blackhole, fallback_before_threshold_is_quiet)
 	cr_assert_eq(nalerts(), 0);
 }
 
+/* both: feed one packet to each session in `to` (1 = sess, 2 = sess2, 3 = both). */
+static void both_seg(int to, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                     uint8_t flags, uint32_t seq, uint32_t ack, uint32_t ip_len)
+{
+	if (to & 1) {
+		on(&sess, SERVER);
+		seg(src, sport, dst, dport, flags, seq, ack, ip_len);
+	}
+	if (to & 2) {
+		on(&sess2, CLIENT);
+		seg(src, sport, dst, dport, flags, seq, ack, ip_len);
+	}
+}
+
+/* seed1_two_ends: seed 1 with the client's ENI mirrored too (session
+ * "peer"); the 5154-byte segment and its retransmissions reach the
+ * sessions in `big_to`.  A 1500-byte segment passed before it. */
+static void seed1_two_ends(int big_to)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	on(&sess2, CLIENT);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	later(1);
+	both_seg(3, CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	both_seg(3, SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 1500);
+	both_seg(3, CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 6461, 0);
+	later(1);
+	both_seg(big_to, SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 6461, 401, 5154);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		both_seg(big_to, SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 6461, 401, 5154);
+	}
+}
+
+Test(blackhole, two_sessions_say_where_it_died)
+{
+	json_t *o;
+
+	seed1_two_ends(1); /* the big segment never reaches the client's ENI */
+	EXPECT("pmtud_blackhole");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "session"), "prod", "raised where it was retransmitted");
+	cr_assert_eq(iget(o, "ip_len"), 5154);
+	cr_assert_eq(iget(o, "largest_passed"), 1500);
+	cr_assert_str_eq(sget(o, "other_session"), "peer");
+	cr_assert(json_is_false(get(o, "other_session_saw_it")));
+	cr_assert_eq(iget(o, "other_session_largest_ip_len"), 1500);
+	cr_assert(strstr(sget(o, "message"),
+	                 ". Session peer, the other end's mirror, saw 198.18.2.2's smaller packets "
+	                 "of this flow (up to 1500 bytes) but never this one: it dies between the "
+	                 "two mirror points (after session prod, before session peer)") != NULL,
+	          "%s", sget(o, "message"));
+}
+
+Test(blackhole, two_sessions_both_saw_it)
+{
+	json_t *o;
+
+	seed1_two_ends(3); /* it reached the client's ENI: the loss is beyond */
+	EXPECT("pmtud_blackhole", "pmtud_blackhole");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "session"), "prod");
+	cr_assert_str_eq(sget(o, "other_session"), "peer");
+	cr_assert(json_is_true(get(o, "other_session_saw_it")));
+	cr_assert_eq(iget(o, "other_session_largest_ip_len"), 5154);
+	cr_assert(strstr(sget(o, "message"), ". Session peer saw it too (5154 bytes)") != NULL,
+	          "%s", sget(o, "message"));
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "session"), "peer");
+	cr_assert_str_eq(sget(o, "other_session"), "prod");
+}
+
+Test(blackhole, one_session_has_no_other)
+{
+	json_t *o;
+
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	o = alert(0);
+	cr_assert(is_null(o, "other_session"));
+	cr_assert(is_null(o, "other_session_saw_it"));
+	cr_assert(is_null(o, "other_session_largest_ip_len"));
+	cr_assert_null(strstr(sget(o, "message"), "Session"));
+}
+
 /* ------------------------------------------------------------------ */
 /* seed 2 */
 

@@ -753,6 +753,8 @@ $(sess_cli 9001)"
 		"$bh and .session==\"srv\" and .flow.sport==$TLS_PORT and confirmed and .ip_len==9001 and .path_mtu==8500"
 	expect "srv-nomtu: pmtud_blackhole inferred on the HTTP download" '==1' \
 		"$bh and .session==\"srv-nomtu\" and .flow.sport==$HTTP_PORT and inferred and .ip_len==9001 and largest<.ip_len"
+	expect "srv: where it died: the client's mirror (cli) saw smaller packets of the download, never the 9001-byte one" '==1' \
+		"$bh and .session==\"srv\" and .flow.sport==$HTTP_PORT and .other_session==\"cli\" and .other_session_saw_it==false and .other_session_largest_ip_len<=8500 and (.message|contains(\"dies between the two mirror points\"))"
 	expect "srv: oversize_df 9001 > 8500" '>=1' \
 		'.type=="oversize_df" and .session=="srv" and .flow.src==$S and .ip_len==9001 and .path_mtu==8500'
 	expect "srv: mss_exceeds_path_mtu: server got MSS 8961 unclamped, sends 9001 into 8500" '>=1' \
