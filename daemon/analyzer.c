@@ -248,9 +248,10 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 	const char *dir = direction(c->mirror_src, fl->src, fl->dst);
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ts", an_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
+	/* The automatic "capture" session of -r has no VNI: null. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", an_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
 	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
-	              "vni", (json_int_t)c->sess->vni);
+	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
 	if (o == NULL)
 		return NULL;
 	if (dir != NULL)
@@ -297,27 +298,34 @@ bool an_alert_claim(struct analyzer *an, struct flow *f, int side, enum alert_ty
 
 /* --- the entry point --- */
 
-/* note_session: remember sess's VNI and name (cheap when it is the last one seen). */
-static void note_session(struct analyzer *an, const struct session_conf *sess)
+/* note_session: remember sess's VNI, name and mirror source (cheap when it
+ * is the last session seen). */
+static void note_session(struct analyzer *an, const struct session_conf *sess,
+                         const struct addr *mirror_src)
 {
+	struct an_sess *e;
 	int i;
 
-	if (sess == an->last_sess && sess->vni == an->last_vni)
-		return;
-	an->last_sess = sess;
-	an->last_vni = sess->vni;
-	for (i = 0; i < an->nsess && an->sess[i].vni != sess->vni; i++)
-		;
-	if (i == an->nsess) {
-		if (an->nsess == AN_MAX_SESSIONS)
-			return;
-		an->sess[an->nsess++].vni = sess->vni;
+	if (sess != an->last_sess || sess->vni != an->last_vni) {
+		an->last_sess = sess;
+		an->last_vni = sess->vni;
+		for (i = 0; i < an->nsess && an->sess[i].vni != sess->vni; i++)
+			;
+		if (i == an->nsess && an->nsess < AN_MAX_SESSIONS)
+			an->sess[an->nsess++] = (struct an_sess){.vni = sess->vni};
+		an->last_idx = i < an->nsess ? i : -1;
+		if (an->last_idx != -1) /* renamed by a reload */
+			vx_strlcpy(an->sess[i].name, sess->name, sizeof(an->sess[i].name));
 	}
-	vx_strlcpy(an->sess[i].name, sess->name,
-	           sizeof(an->sess[i].name)); /* renamed by a reload */
+	if (an->last_idx == -1)
+		return;
+	e = &an->sess[an->last_idx];
+	e->has_mirror = mirror_src != NULL;
+	if (mirror_src != NULL)
+		e->mirror = *mirror_src;
 }
 
-struct flow *an_other_copy(const struct pctx *c, int *n, const char **name)
+struct flow *an_other_copy(const struct pctx *c, int *n, const struct an_sess **other)
 {
 	const struct analyzer *an = c->an;
 	struct flow_key k;
@@ -331,7 +339,7 @@ struct flow *an_other_copy(const struct pctx *c, int *n, const char **name)
 			continue;
 		k.vni = an->sess[*n].vni;
 		if ((f = flow_lookup(an->flows, &k)) != NULL) {
-			*name = an->sess[(*n)++].name;
+			*other = &an->sess[(*n)++];
 			return f;
 		}
 	}
@@ -346,7 +354,7 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
-	note_session(an, sess);
+	note_session(an, sess, mirror_src);
 	if (an_has_ports(pkt)) {
 		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);

@@ -22,6 +22,14 @@
 
 #define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
 
+/* A session the analyzer has seen packets of. */
+struct an_sess {
+	uint32_t vni;
+	bool has_mirror;    /* mirror holds the outer source of its latest packet */
+	struct addr mirror; /* the mirrored ENI (AWS: its primary IP) */
+	char name[CONFIG_NAME_MAX];
+};
+
 struct mss_xs;  /* detect_mss.c: handshakes seen on several sessions */
 struct frag_rl; /* detect_frag.c: per-session rate limit of `fragmented` */
 
@@ -38,11 +46,9 @@ struct analyzer {
 	 * detection can look the same connection up in the other ones. */
 	const struct session_conf *last_sess;
 	uint32_t last_vni;
+	int last_idx; /* its index in sess[], or -1 */
 	int nsess;
-	struct an_sess {
-		uint32_t vni;
-		char name[CONFIG_NAME_MAX];
-	} sess[AN_MAX_SESSIONS];
+	struct an_sess sess[AN_MAX_SESSIONS];
 };
 
 /* The packet being analysed and where it stands. */
@@ -91,9 +97,10 @@ struct an_flow an_flow_of(const struct flow *f, int x);
 /* an_path_mtu: MTU towards side x of f (0 = not configured); from may be NULL. */
 uint32_t an_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len);
 
-/* an_other_copy: the same connection as c->flow seen on the n-th other session
- * (n = 0, 1, ...); NULL when there is none.  *name is that session's name. */
-struct flow *an_other_copy(const struct pctx *c, int *n, const char **name);
+/* an_other_copy: the same connection as c->flow seen on another session,
+ * the next one from index *n on (start at 0); NULL when there is none.
+ * *other is that session. */
+struct flow *an_other_copy(const struct pctx *c, int *n, const struct an_sess **other);
 
 /* --- alerts (analyzer.c) --- */
 

@@ -38,7 +38,8 @@ struct bh {
 	bool confirmed;
 	int64_t stalled_ns; /* first sent -> this packet */
 	/* The same connection on another session (the other end's mirror). */
-	const char *other;      /* its session name; NULL if none saw the sender */
+	const char *other; /* its session name; NULL if none saw the sender */
+	uint32_t other_vni;
 	bool other_saw;         /* a packet this big from the sender reached it */
 	uint32_t other_largest; /* largest packet from the sender it saw */
 };
@@ -49,16 +50,19 @@ struct bh {
 static void bh_where(const struct pctx *c, struct bh *b)
 {
 	const struct flow_side *os;
-	const char *name;
+	const struct an_sess *e;
 	struct flow *o;
 	int n = 0;
 
 	b->other = NULL;
-	while ((o = an_other_copy(c, &n, &name)) != NULL) {
+	while ((o = an_other_copy(c, &n, &e)) != NULL) {
 		os = &o->side[b->x];
 		if (os->packets == 0)
 			continue; /* nothing from this sender there: another path */
-		b->other = name;
+		if (e->has_mirror && c->mirror_src != NULL && addr_eq(&e->mirror, c->mirror_src))
+			continue; /* another session of the same ENI: the same mirror point */
+		b->other = e->name;
+		b->other_vni = e->vni;
 		b->other_largest = os->max_ip_len;
 		b->other_saw = os->max_ip_len >= b->s->big_ip_len;
 		if (!b->other_saw)
@@ -143,6 +147,7 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	                    json_string(an_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "stalled_ms", json_integer(b->stalled_ns / 1000000));
 	json_object_set_new(o, "other_session", b->other ? json_string(b->other) : json_null());
+	json_object_set_new(o, "other_vni", b->other ? json_integer(b->other_vni) : json_null());
 	json_object_set_new(o, "other_session_saw_it",
 	                    b->other ? json_boolean(b->other_saw) : json_null());
 	json_object_set_new(o, "other_session_largest_ip_len",

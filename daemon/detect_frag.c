@@ -61,7 +61,7 @@ static struct frag_slot *frag_slot(struct frag_rl *rl, uint32_t vni, bool *fresh
 	return victim;
 }
 
-static void alert_frag(struct pctx *c, uint64_t n)
+static void alert_frag(struct pctx *c, uint64_t n, bool first)
 {
 	const struct packet *p = c->pkt;
 	bool ports =
@@ -80,11 +80,11 @@ static void alert_frag(struct pctx *c, uint64_t n)
 	json_object_set_new(o, "mf", p->frag_off == 0 ? json_true() : json_null());
 	json_object_set_new(o, "interval_s", json_integer(c->an->conf.fragment_alert_interval));
 	snprintf(msg, sizeof(msg),
-	         "%llu IP fragment%s seen on session %s since the last alert, e.g. %s -> %s %s "
+	         "%llu IP fragment%s seen on session %s%s, e.g. %s -> %s %s "
 	         "id %u offset %u: a packet without DF%s was bigger than a link on its path",
 	         (unsigned long long)n, n == 1 ? "" : "s", c->sess->name,
-	         addr_fmt(&p->src, s, sizeof(s)), addr_fmt(&p->dst, d, sizeof(d)),
-	         an_proto_name(p->proto), p->ip_id, p->frag_off,
+	         first ? "" : " since the last alert", addr_fmt(&p->src, s, sizeof(s)),
+	         addr_fmt(&p->dst, d, sizeof(d)), an_proto_name(p->proto), p->ip_id, p->frag_off,
 	         p->ipver == 6 ? " (fragmented by its IPv6 source)" : "");
 	snprintf(adv, sizeof(adv),
 	         "make %s send packets that fit the path (lower its MTU or datagram size, or use "
@@ -107,7 +107,7 @@ void detect_fragment(struct pctx *c)
 	s->count++;
 	if (!fresh && now - s->last_ns < iv)
 		return;
-	alert_frag(c, s->count);
+	alert_frag(c, s->count, fresh);
 	s->count = 0;
 	s->last_ns = now;
 }

@@ -79,7 +79,8 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	o = an_alert_new(c, ALERT_ICMP_PTB, "info", fl);
 	if (o == NULL)
 		return;
-	json_object_set_new(o, "mtu", json_integer(p->icmp_mtu));
+	json_object_set_new(o, "mtu",
+	                    an_json_uint_or_null(p->icmp_mtu)); /* 0: pre-RFC 1191 router */
 	json_object_set_new(o, "reporter", json_string(addr_fmt(&p->src, r, sizeof(r))));
 	json_object_set_new(o, "quoted_ip_len", json_integer(p->quoted.ip_len));
 	json_object_set_new(o, "quoted_seq",

@@ -227,7 +227,7 @@ static void alert_clamp(struct pctx *c, const struct clamp *k)
 	json_object_set_new(o, "mss_clamped_from", an_json_uint_or_null(k->from));
 	json_object_set_new(o, "mss_clamped_to", json_integer(k->to));
 	json_object_set_new(o, "mss_unclamped", json_integer(k->unclamped));
-	json_object_set_new(o, "send_size", json_integer(k->send_size));
+	json_object_set_new(o, "effective_send_size", json_integer(k->send_size));
 	json_object_set_new(o, "path_mtu", an_json_uint_or_null(mtu));
 	json_object_set_new(o, "path_mtu_source", mtu ? json_string(from) : json_null());
 	json_object_set_new(o, "path_mtu_reverse", an_json_uint_or_null(rmtu));

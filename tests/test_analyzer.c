@@ -1462,6 +1462,8 @@ Test(blackhole, fallback_before_threshold_is_quiet)
 	cr_assert_eq(nalerts(), 0);
 }
 
+static const char *peer_eni = CLIENT; /* the ENI session "peer" mirrors */
+
 /* both: feed one packet to each session in `to` (1 = sess, 2 = sess2, 3 = both). */
 static void both_seg(int to, const char *src, uint16_t sport, const char *dst, uint16_t dport,
                      uint8_t flags, uint32_t seq, uint32_t ack, uint32_t ip_len)
@@ -1471,7 +1473,7 @@ static void both_seg(int to, const char *src, uint16_t sport, const char *dst, u
 		seg(src, sport, dst, dport, flags, seq, ack, ip_len);
 	}
 	if (to & 2) {
-		on(&sess2, CLIENT);
+		on(&sess2, peer_eni);
 		seg(src, sport, dst, dport, flags, seq, ack, ip_len);
 	}
 }
@@ -1483,7 +1485,7 @@ static void seed1_two_ends(int big_to)
 {
 	on(&sess, SERVER);
 	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
-	on(&sess2, CLIENT);
+	on(&sess2, peer_eni);
 	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
 	later(1);
 	both_seg(3, CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
@@ -1508,6 +1510,7 @@ Test(blackhole, two_sessions_say_where_it_died)
 	cr_assert_eq(iget(o, "ip_len"), 5154);
 	cr_assert_eq(iget(o, "largest_passed"), 1500);
 	cr_assert_str_eq(sget(o, "other_session"), "peer");
+	cr_assert_eq(iget(o, "other_vni"), 4343);
 	cr_assert(json_is_false(get(o, "other_session_saw_it")));
 	cr_assert_eq(iget(o, "other_session_largest_ip_len"), 1500);
 	cr_assert(strstr(sget(o, "message"),
@@ -1535,6 +1538,28 @@ Test(blackhole, two_sessions_both_saw_it)
 	cr_assert_str_eq(sget(o, "other_session"), "prod");
 }
 
+Test(blackhole, two_sessions_of_one_eni_are_one_mirror_point)
+{
+	peer_eni = SERVER; /* AWS allows several sessions per source ENI */
+	seed1_two_ends(3);
+	EXPECT("pmtud_blackhole", "pmtud_blackhole");
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert(is_null(alert(i), "other_session"), "alert %zu", i);
+		cr_assert_null(strstr(sget(alert(i), "message"), "Session"));
+	}
+	peer_eni = CLIENT;
+}
+
+Test(blackhole, capture_session_has_no_vni)
+{
+	strcpy(sess.name, "capture"); /* -r's session for plain frames (session.h VNI_NONE) */
+	sess.vni = 0x1000000;
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	cr_assert_str_eq(sget(alert(0), "session"), "capture");
+	cr_assert(is_null(alert(0), "vni"));
+}
+
 Test(blackhole, one_session_has_no_other)
 {
 	json_t *o;
@@ -1544,6 +1569,7 @@ Test(blackhole, one_session_has_no_other)
 	o = alert(0);
 	cr_assert(is_null(o, "other_session"));
 	cr_assert(is_null(o, "other_session_saw_it"));
+	cr_assert(is_null(o, "other_vni"));
 	cr_assert(is_null(o, "other_session_largest_ip_len"));
 	cr_assert_null(strstr(sget(o, "message"), "Session"));
 }
@@ -1627,7 +1653,7 @@ Test(seed2, at_a_clamp_asymmetry_from_path_mtus)
 	cr_assert(is_null(o, "mss_clamped_from"));
 	cr_assert_eq(iget(o, "mss_clamped_to"), 8460);
 	cr_assert_eq(iget(o, "mss_unclamped"), 8961);
-	cr_assert_eq(iget(o, "send_size"), 9001);
+	cr_assert_eq(iget(o, "effective_send_size"), 9001);
 	cr_assert_eq(iget(o, "path_mtu"), 8500);
 	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
 	cr_assert_eq(iget(o, "path_mtu_reverse"), 9001);
@@ -1697,7 +1723,7 @@ Test(seed2, both_ends_mirrored_two_sessions)
 	cr_assert_eq(iget(o, "mss_clamped_from"), 8961);
 	cr_assert_eq(iget(o, "mss_clamped_to"), 8460);
 	cr_assert_eq(iget(o, "mss_unclamped"), 8961);
-	cr_assert_eq(iget(o, "send_size"), 9001);
+	cr_assert_eq(iget(o, "effective_send_size"), 9001);
 	cr_assert_eq(iget(o, "path_mtu"), 8500);
 	cr_assert_str_eq(sget(o, "other_session"), "peer");
 	cr_assert_eq(iget(o, "other_vni"), 4343);
@@ -1913,6 +1939,24 @@ Test(ptb, per_flow_and_side)
 	cr_assert_eq(iget(alert(3), "ptb_mtu"), 1400);
 }
 
+Test(ptb, no_mtu_in_the_ptb_is_null)
+{
+	static uint8_t orig[1600];
+	struct icmp_echo_spec e = {.ip = {.src = B, .dst = A, .df = true, .ip_len = 1400}, .id = 9};
+	size_t n = frame_icmp_echo(orig, sizeof(orig), &e);
+
+	on(&sess, B);
+	/* a pre-RFC 1191 router: frag-needed with a next-hop MTU of 0 */
+	feed(fbuf, frame_icmp_ptb(fbuf, sizeof(fbuf),
+	                          &(struct ptb_spec){.ip = {.src = ROUTER, .dst = B},
+	                                             .mtu = 0,
+	                                             .orig = orig,
+	                                             .orig_len = n}));
+	EXPECT("icmp_ptb");
+	cr_assert(is_null(alert(0), "mtu"));
+	cr_assert_eq(iget(alert(0), "quoted_ip_len"), 1400);
+}
+
 Test(ptb, quoting_a_ping)
 {
 	static uint8_t orig[1600];
@@ -1970,11 +2014,10 @@ Test(frag, once_per_interval_per_session)
 	cr_assert_eq(iget(o, "interval_s"), 60);
 	cr_assert_str_eq(sget(o, "flow.proto"), "udp");
 	cr_assert_eq(iget(o, "flow.sport"), 5000);
-	cr_assert_str_eq(
-	    sget(o, "message"),
-	    "1 IP fragment seen on session prod since the last alert, e.g. 198.18.2.2 -> "
-	    "198.18.1.1 udp id 7 offset 0: a packet without DF was bigger than a link "
-	    "on its path");
+	cr_assert_str_eq(sget(o, "message"),
+	                 "1 IP fragment seen on session prod, e.g. 198.18.2.2 -> "
+	                 "198.18.1.1 udp id 7 offset 0: a packet without DF was bigger than a link "
+	                 "on its path");
 	later(1000);
 	frag_udp(B, A, 7, 1480, false);
 	later(30000);
@@ -1997,6 +2040,10 @@ Test(frag, once_per_interval_per_session)
 	cr_assert_eq(iget(o, "frag_off"), 2960);
 	cr_assert(is_null(o, "mf"));
 	cr_assert(is_null(o, "flow.sport"), "a later fragment has no ports");
+	cr_assert(strncmp(sget(o, "message"),
+	                  "4 IP fragments seen on session prod since the last alert, e.g. ",
+	                  63) == 0,
+	          "%s", sget(o, "message"));
 	cr_assert_eq(stats().alerts[ALERT_FRAGMENTED], 3);
 }
 

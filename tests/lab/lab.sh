@@ -692,6 +692,8 @@ $(sess_nomtu)"
 		"$bh and .session==\"srv-nomtu\" and .flow.sport==$HTTP_PORT and inferred and .ip_len==9000 and .retransmits>=3 and .ptb_seen==false and (largest|type)==\"number\" and largest<.ip_len"
 	expect "srv-nomtu: pmtud_blackhole inferred on the TLS handshake" '==1' \
 		"$bh and .session==\"srv-nomtu\" and .flow.sport==$TLS_PORT and inferred and .ip_len>1500 and largest<.ip_len"
+	expect "srv, srv-nomtu: two sessions of one ENI are one mirror point (no other_session)" '==4' \
+		"$bh and .other_session==null"
 	expect "srv: oversize_df for the server's 9000-byte packets (route 1500)" '>=1' \
 		'.type=="oversize_df" and .session=="srv" and .flow.src==$S and .ip_len==9000 and .path_mtu==1500 and .path_mtu_source=="route 198.18.1.0/24" and .df==true and .truncated==false'
 	expect "srv: mss_exceeds_path_mtu: server may send 9000 (MSS 8960) into 1500" '>=1' \
