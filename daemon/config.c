@@ -22,17 +22,17 @@
 #include "vxmirror/log.h"
 #include "vxmirror/util.h"
 
-#define VNI_MAX    0xffffffu
-#define MTU_MIN    68
-#define MTU_MAX    65535
-#define DAY        86400u
-#define ERRORS_MAX 100     /* then one "too many errors" line */
-#define VISITS_MAX 2000000 /* node visits: bounds alias fan-out */
-#define LISTEN_MAX 64
+#define VNI_MAX     0xffffffu
+#define MTU_MIN     68
+#define MTU_MAX     65535
+#define DAY         86400u
+#define ERRORS_MAX  100     /* then one "too many errors" line */
+#define VISITS_MAX  2000000 /* node visits: bounds alias fan-out */
+#define LISTEN_MAX  64
 #define WORKERS_MAX 64
-#define FILE_MAX   (16u << 20) /* a config file is not a data set */
-#define KEYS_MAX   32          /* per mapping table (seen-key bitmask) */
-#define PATH_MAX_  160         /* "sessions[12].routes[3].prefix" */
+#define FILE_MAX    (16u << 20) /* a config file is not a data set */
+#define KEYS_MAX    32          /* per mapping table (seen-key bitmask) */
+#define PATH_MAX_   160         /* "sessions[12].routes[3].prefix" */
 
 /* What a load is working on. */
 struct ld {
@@ -436,12 +436,17 @@ static void unknown_key(struct ld *ld, const struct val *v, const char *name,
 		verr(ld, v, "unknown key '%.64s'", name);
 }
 
+/* sub_path: "path.name" (or "name"), cut to fit: it only names a key in messages. */
 static void sub_path(char *buf, size_t len, const char *path, const char *name)
 {
+	int n;
+
 	if (path[0] == '\0')
-		snprintf(buf, len, "%s", name);
+		n = snprintf(buf, len, "%s", name);
 	else
-		snprintf(buf, len, "%s.%s", path, name);
+		n = snprintf(buf, len, "%s.%s", path, name);
+	if (n < 0 && len > 0)
+		buf[0] = '\0';
 }
 
 static const struct key *find_key(const char *name, const struct key *keys, size_t nkeys)

@@ -52,13 +52,13 @@ struct analyzer_conf {
 struct config {
 	char *path; /* file it was loaded from */
 
-	struct endpoint *listen;     /* VXLAN (UDP 4789) listeners */
+	struct endpoint *listen; /* VXLAN (UDP 4789) listeners */
 	size_t nlisten;
 	struct endpoint *geneve_listen; /* GENEVE (UDP 6081, GWLB targets) listeners */
 	size_t ngeneve;
-	uint32_t workers;            /* worker threads; 0 = auto (one per CPU) */
-	uint64_t rcvbuf;             /* SO_RCVBUF per socket, bytes */
-	bool http_enabled;           /* serve /healthz and /metrics */
+	uint32_t workers;  /* worker threads; 0 = auto (one per CPU) */
+	uint64_t rcvbuf;   /* SO_RCVBUF per socket, bytes */
+	bool http_enabled; /* serve /healthz and /metrics */
 	struct endpoint http_listen;
 	struct cidr *allowed; /* empty = allow all */
 	size_t nallowed;

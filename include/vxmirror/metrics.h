@@ -33,22 +33,22 @@ struct metrics_session {
 
 struct metrics_snapshot {
 	/* process */
-	double start_time;       /* unix time the daemon started */
+	double start_time; /* unix time the daemon started */
 	uint32_t workers;
-	uint32_t listeners;      /* sockets bound */
-	bool listening;          /* every configured listener is bound */
+	uint32_t listeners; /* sockets bound */
+	bool listening;     /* every configured listener is bound */
 
 	/* ingest and analysis, summed over workers */
 	struct worker_stats ingest;
 	struct analyzer_stats analyzer;
 	struct alertlog_stats alerts;
-	bool alertlog_failing;   /* the last alert write failed */
+	bool alertlog_failing;          /* the last alert write failed */
 	uint64_t sessions_auto_refused; /* unknown VNIs beyond the automatic session limit */
 
 	/* configuration */
-	uint64_t reloads;        /* successful SIGHUP reloads */
-	uint64_t reload_errors;  /* reloads refused (bad file), old config kept */
-	char config_error[256];  /* the last reload error, "" if none */
+	uint64_t reloads;       /* successful SIGHUP reloads */
+	uint64_t reload_errors; /* reloads refused (bad file), old config kept */
+	char config_error[256]; /* the last reload error, "" if none */
 
 	struct metrics_session *sessions;
 	size_t nsessions;
