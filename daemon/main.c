@@ -50,6 +50,7 @@ struct daemon {
 	size_t nold_logs;
 	struct event_base *base;
 	struct worker *w;
+	struct event **stop_evs; /* per worker: activated from here to stop it */
 	size_t nw;
 	struct event *sigs[NSIGS];
 	struct event *timer;
@@ -398,9 +399,21 @@ static int run_offline(struct daemon *d)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	const char *delay = getenv("VXMIRRORD_TEST_WORKER_DELAY_MS");
 
+	/* Tests only: a worker slow to reach its loop (see stop_workers). */
+	if (delay != NULL)
+		usleep((useconds_t)strtoul(delay, NULL, 10) % 10000 * 1000);
 	event_base_dispatch(w->base);
 	return NULL;
+}
+
+/* on_worker_stop: in the worker's thread, leave its loop. */
+static void on_worker_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
 }
 
 /* start_workers: event bases, sockets (bound in worker order), timers, threads. */
@@ -410,6 +423,7 @@ static void start_workers(struct daemon *d)
 
 	d->nw = nworkers(d->cfg);
 	d->w = xcalloc(d->nw, sizeof(*d->w));
+	d->stop_evs = xcalloc(d->nw, sizeof(*d->stop_evs));
 	for (size_t i = 0; i < d->nw; i++) {
 		struct event_base *b = event_base_new();
 		if (b == NULL)
@@ -418,6 +432,8 @@ static void start_workers(struct daemon *d)
 		d->w[i].timer = event_new(b, -1, EV_PERSIST, on_worker_timer, &d->w[i]);
 		if (d->w[i].timer == NULL || event_add(d->w[i].timer, &one) == -1)
 			fatalx("cannot add worker timer");
+		if ((d->stop_evs[i] = event_new(b, -1, 0, on_worker_stop, b)) == NULL)
+			fatalx("cannot create worker stop event");
 	}
 	if (source_udp_open(d->w, d->nw) == -1)
 		fatalx("cannot listen; nothing would be received");
@@ -426,11 +442,14 @@ static void start_workers(struct daemon *d)
 			fatalx("cannot start worker thread %zu", i);
 }
 
-/* stop_workers: break every worker loop, join, then drain what the kernel holds. */
+/* stop_workers: break every worker loop, join, then drain what the kernel holds.
+ * Not event_base_loopbreak() from here: a worker that has not entered its
+ * loop yet would clear that flag when it does, and never stop.  An
+ * activated event stays queued until the loop runs it. */
 static void stop_workers(struct daemon *d)
 {
 	for (size_t i = 0; i < d->nw; i++)
-		event_base_loopbreak(d->w[i].base);
+		event_active(d->stop_evs[i], EV_TIMEOUT, 1);
 	for (size_t i = 0; i < d->nw; i++)
 		pthread_join(d->w[i].thread, NULL);
 	for (size_t i = 0; i < d->nw; i++)
@@ -474,11 +493,14 @@ static void teardown(struct daemon *d)
 		source_udp_close(&d->w[i]);
 		if (d->w[i].timer != NULL)
 			event_free(d->w[i].timer);
+		if (d->stop_evs != NULL && d->stop_evs[i] != NULL)
+			event_free(d->stop_evs[i]);
 		worker_fini(&d->w[i]);
 		if (d->w[i].base != NULL)
 			event_base_free(d->w[i].base);
 	}
 	free(d->w);
+	free(d->stop_evs);
 	sessions_free(d->ctx.sessions);
 	alertlog_close(atomic_load(&d->ctx.alerts));
 	for (size_t i = 0; i < d->nold_logs; i++)

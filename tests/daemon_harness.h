@@ -52,7 +52,10 @@ static inline uint16_t h_free_port(void)
 	return port;
 }
 
-/* h_init: make the scratch dir and write the config (printf-style). */
+/* h_init: make the scratch dir and write the config (printf-style).  A config
+ * that does not mention http: gets "http: {listen: off}" appended, so that
+ * test daemons never compete for the default 127.0.0.1:9477 (with each
+ * other under ctest -j, or with a real vxmirrord on the machine). */
 static inline void h_init(struct harness *h, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,6 +73,8 @@ static inline void h_init(struct harness *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
+	if (strstr(fmt, "http:") == NULL)
+		fputs("\nhttp: {listen: off}\n", f);
 	fclose(f);
 }
 

@@ -1084,6 +1084,24 @@ Test(faults, sigkill_mid_stream_then_recover, .timeout = 120)
 	h_rm_rf(h.dir);
 }
 
+/* --- stop right after start ---------------------------------------------------- */
+
+/* SIGTERM while a worker has not reached its event loop yet: an
+ * event_base_loopbreak() from the main thread would be forgotten when the
+ * worker's loop starts, and the daemon would hang in pthread_join.  The
+ * test hook VXMIRRORD_TEST_WORKER_DELAY_MS makes that window 500 ms wide. */
+Test(faults, sigterm_before_workers_run, .timeout = 60)
+{
+	struct harness h;
+
+	setenv("VXMIRRORD_TEST_WORKER_DELAY_MS", "500", 1);
+	start(&h, 2, "drop", "2MiB");
+	unsetenv("VXMIRRORD_TEST_WORKER_DELAY_MS");
+	stop_ok(&h);
+	cr_assert_geq(h_counter(&h, "summary: datagrams=", "datagrams"), 0, "no stop summary");
+	h_rm_rf(h.dir);
+}
+
 /* --- pcapring accounting under write errors -------------------------------- */
 
 /* A record lost when a failed file is cut back is not also "written". */
