@@ -47,14 +47,6 @@
 #define ICMP6_PARAM_PROB      4
 #define IP6_QUOTE_EXT_MAX     8
 
-/* icmp_ip_len: the message length the IP header announces (len without IP). */
-static size_t icmp_ip_len(const struct packet *pkt, size_t len)
-{
-	if (pkt->ipver == 0)
-		return len;
-	return (size_t)pkt->ip_len - pkt->ip_hlen;
-}
-
 /* icmp_fixed: type, code and the 4-byte rest of the header into *rest. */
 static enum decode_err icmp_fixed(struct packet *pkt, struct rd *r, size_t l4len, uint32_t *rest)
 {
@@ -144,7 +136,7 @@ enum decode_err decode_icmp(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
 	enum decode_err e;
-	size_t l4len = icmp_ip_len(pkt, len);
+	size_t l4len = packet_l4_ip_len(pkt, len);
 	uint32_t rest;
 
 	rd_init(&r, p, len);
@@ -248,7 +240,7 @@ enum decode_err decode_icmp6(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
 	enum decode_err e;
-	size_t l4len = icmp_ip_len(pkt, len);
+	size_t l4len = packet_l4_ip_len(pkt, len);
 	uint32_t rest;
 
 	rd_init(&r, p, len);

@@ -39,14 +39,6 @@
 #define TCPOPT_MSS    2
 #define TCPOPT_WSCALE 3
 
-/* tcp_ip_len: the segment length the IP header announces (len without IP). */
-static size_t tcp_ip_len(const struct packet *pkt, size_t len)
-{
-	if (pkt->ipver == 0)
-		return len;
-	return (size_t)pkt->ip_len - pkt->ip_hlen;
-}
-
 /* tcp_fixed: the 20-byte header; leaves PKT_HAS_L4 clear if it was cut. */
 static enum decode_err tcp_fixed(struct packet *pkt, struct rd *r, size_t l4len)
 {
@@ -128,7 +120,7 @@ enum decode_err decode_tcp(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
 	enum decode_err e;
-	size_t l4len = tcp_ip_len(pkt, len);
+	size_t l4len = packet_l4_ip_len(pkt, len);
 
 	pkt->tcp_wscale = 0xff;
 	if (l4len < TCP_HLEN_MIN)

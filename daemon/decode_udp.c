@@ -20,18 +20,10 @@
 
 #define UDP_HLEN 8
 
-/* udp_ip_len: the datagram length the IP header announces (len without IP). */
-static size_t udp_ip_len(const struct packet *pkt, size_t len)
-{
-	if (pkt->ipver == 0)
-		return len;
-	return (size_t)pkt->ip_len - pkt->ip_hlen;
-}
-
 enum decode_err decode_udp(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
-	size_t l4len = udp_ip_len(pkt, len);
+	size_t l4len = packet_l4_ip_len(pkt, len);
 	uint16_t sport, dport, ulen;
 
 	if (l4len < UDP_HLEN)

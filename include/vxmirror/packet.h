@@ -155,6 +155,16 @@ enum decode_err decode_udp(struct packet *, const uint8_t *p, size_t len);
 enum decode_err decode_icmp(struct packet *, const uint8_t *p, size_t len);
 enum decode_err decode_icmp6(struct packet *, const uint8_t *p, size_t len);
 
+/* packet_l4_ip_len: for the layer-4 decoders, the L4 length the IP header
+ * announces (may exceed the captured len when the mirror truncated the
+ * packet); len itself when there is no IP header (a bare L4 buffer). */
+static inline size_t packet_l4_ip_len(const struct packet *pkt, size_t len)
+{
+	if (pkt->ipver == 0)
+		return len;
+	return (size_t)pkt->ip_len - pkt->ip_hlen;
+}
+
 /*
  * decode_vxlan: RFC 7348 header.  On DEC_OK *vni is set and *hlen is the
  * header length (8); the inner Ethernet frame starts at p + *hlen.
