@@ -2,9 +2,12 @@
  * log.h - the OpenBSD daemon logging API (relayd/ntpd/bgpd), as it is.
  *
  * Everything goes to stderr, one line per event, which is what journald
- * wants.  fatal()/fatalx() are for start-up only, never for a packet.
- * Per-packet problems use log_ratelimit() so a flood of bad input cannot
- * turn into a flood of log lines.
+ * wants.  Under journald (JOURNAL_STREAM matches stderr) each line starts
+ * with its sd-daemon priority: <3> fatal, <4> warn/warnx/ratelimit,
+ * <6> info, <7> debug; elsewhere lines are plain.  fatal()/fatalx() are
+ * for start-up only, never for a packet.  Per-packet problems use
+ * log_ratelimit() so a flood of bad input cannot turn into a flood of log
+ * lines.
  */
 #ifndef VXMIRROR_LOG_H
 #define VXMIRROR_LOG_H
@@ -15,8 +18,10 @@
 
 #define VX_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* log_init: set the program name and verbosity (0 = info, 1+ = debug). */
+/* log_init: set the program name and verbosity (0 = info, 1+ = debug), and
+ * look whether stderr is journald's stream. */
 void log_init(const char *progname, int verbose);
+bool log_to_journal(void);
 void log_setverbose(int verbose);
 int log_getverbose(void);
 
