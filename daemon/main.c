@@ -28,6 +28,7 @@
 #include "vxmirror/source.h"
 #include "vxmirror/util.h"
 #include "vxmirror/worker.h"
+#include "vxmirror/extract.h"
 
 #define DEFAULT_CONFIG "/etc/vxmirror/vxmirror.yaml"
 #define NSIGS          4
@@ -36,6 +37,9 @@ struct opts {
 	const char *config;
 	const char *read;
 	const char *session;
+	const char *extract; /* --extract SPEC ("-" = one line from stdin) */
+	const char *write;   /* -w OUT.pcap, with --extract */
+	double window;       /* --window SECONDS, with --extract */
 	bool check;
 	int verbose;
 };
@@ -64,6 +68,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: vxmirrord [-c FILE] [--check-config | -r CAPTURE [-s SESSION]] [-v]\n"
+	        "       vxmirrord [-c FILE] --extract ALERT|FLOW|- -w OUT.pcap [--window SECONDS]\n"
 	        "\n"
 	        "Receives AWS VPC Traffic Mirroring (VXLAN, UDP 4789), writes decapsulated\n"
 	        "pcaps per mirror session and JSON alerts about path-MTU black holes.\n"
@@ -75,6 +80,12 @@ static void usage(FILE *f)
 	        "                        the same pipeline, print a summary and exit\n"
 	        "  -s, --session NAME    offline: session for plain (unencapsulated) frames\n"
 	        "                        (default: offline_session, else \"capture\")\n"
+	        "  -x, --extract SPEC    write one flow out of the session's pcaps: SPEC is an\n"
+	        "                        alert line (\"-\" reads one from stdin) or\n"
+	        "                        \"PROTO SRC:PORT DST:PORT [SESSION]\"; both directions\n"
+	        "                        and the ICMP errors quoting it, in time order\n"
+	        "  -w, --write OUT.pcap  where --extract writes\n"
+	        "      --window SECONDS  margin around the alert's time (default 300)\n"
 	        "  -v, --verbose         more logging (repeat for more)\n"
 	        "  -V, --version         print the version and exit\n"
 	        "  -h, --help            this help\n"
@@ -87,16 +98,25 @@ static void usage(FILE *f)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'n'},
-	    {"read", required_argument, NULL, 'r'},   {"session", required_argument, NULL, 's'},
-	    {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 'n'},
+	    {"read", required_argument, NULL, 'r'},
+	    {"session", required_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"extract", required_argument, NULL, 'x'},
+	    {"write", required_argument, NULL, 'w'},
+	    {"window", required_argument, NULL, 'W'},
+	    {NULL, 0, NULL, 0},
 	};
+	char *end;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "c:nr:s:vVh", longopts, NULL)) != -1) {
+	o->window = 300;
+	while ((ch = getopt_long(argc, argv, "c:nr:s:vVhx:w:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -109,6 +129,22 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->session = optarg;
+			break;
+		case 'x':
+			o->extract = optarg;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 'W':
+			o->window = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || o->window < 0 ||
+			    o->window > 86400 * 365) {
+				fprintf(stderr,
+				        "vxmirrord: --window '%s': expected seconds, 0 or more\n",
+				        optarg);
+				exit(2);
+			}
 			break;
 		case 'v':
 			o->verbose++;
@@ -131,6 +167,15 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->session != NULL && o->read == NULL) {
 		fprintf(stderr, "vxmirrord: -s/--session only applies to -r/--read\n");
+		exit(2);
+	}
+	if ((o->extract != NULL) != (o->write != NULL)) {
+		fprintf(stderr, "vxmirrord: --extract and -w/--write go together\n");
+		exit(2);
+	}
+	if (o->extract != NULL && (o->read != NULL || o->check)) {
+		fprintf(stderr,
+		        "vxmirrord: --extract does not combine with -r or --check-config\n");
 		exit(2);
 	}
 }
@@ -521,6 +566,53 @@ static void teardown(struct daemon *d)
 		event_base_free(d->base);
 }
 
+/* run_extract: --extract SPEC -w OUT; 0 when frames were written. */
+static int run_extract(const struct opts *o, const struct config *cfg)
+{
+	struct extract_spec sp;
+	struct extract_stats st;
+	char err[512], *line = NULL;
+	const char *spec = o->extract;
+	size_t cap = 0;
+	int rc = 1;
+
+	if (strcmp(spec, "-") == 0) {
+		if (getline(&line, &cap, stdin) == -1) {
+			fprintf(stderr, "vxmirrord: --extract -: no line on standard input\n");
+			free(line);
+			return 1;
+		}
+		spec = line;
+	}
+	if (extract_parse(spec, &sp, err, sizeof(err)) == -1)
+		fprintf(stderr, "vxmirrord: --extract: %s\n", err);
+	else if (extract_run(cfg->pcap_dir, &sp, o->window, o->write, &st, err, sizeof(err)) == -1)
+		fprintf(stderr, "vxmirrord: --extract: %s\n", err);
+	else {
+		fprintf(stderr,
+		        "extract: %llu frame%s of the flow and %llu ICMP error%s from %llu of %llu "
+		        "file%s of %s into %s\n",
+		        (unsigned long long)st.frames_flow, st.frames_flow == 1 ? "" : "s",
+		        (unsigned long long)st.frames_icmp, st.frames_icmp == 1 ? "" : "s",
+		        (unsigned long long)st.files_read, (unsigned long long)st.files_total,
+		        st.files_total == 1 ? "" : "s",
+		        sp.session[0] ? sp.session : "every session", o->write);
+		if (st.frames_flow == 0 && sp.has_time)
+			fprintf(
+			    stderr,
+			    "vxmirrord: --extract: no frame of that flow within %g s of the alert "
+			    "(widen with --window)\n",
+			    o->window);
+		else if (st.frames_flow == 0)
+			fprintf(stderr,
+			        "vxmirrord: --extract: no frame of that flow in the pcaps\n");
+		else
+			rc = 0;
+	}
+	free(line);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d;
@@ -535,6 +627,11 @@ int main(int argc, char **argv)
 	d.cfg = load_config(o.config, NULL, 0);
 	if (d.cfg == NULL)
 		return 1;
+	if (o.extract != NULL) {
+		r = run_extract(&o, d.cfg);
+		config_free(d.cfg);
+		return r;
+	}
 	if (o.check) {
 		config_print(d.cfg, stdout);
 		printf("configuration OK\n");
