@@ -75,7 +75,7 @@ done
 SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed2 seed2-icmp seed2-fixed demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
-	seed2-fixed loss-small lossy-jumbo zero-window frag-src frag-router)
+	seed2-fixed loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
 if [[ -n $GOLDEN_DIR ]]; then SCENARIOS=("${GOLDEN[@]}"); fi
 if ((LIST)); then
 	printf '%s\n' "${SCENARIOS[@]}"
@@ -970,11 +970,15 @@ gold_loss_small() {
 	C_MTU=1500 S_MTU=1500 FWD_MTU=1500 REV_MTU=1500 EXTRA=x_loss10 TRAFFIC=t_downloads5
 }
 x_loss10() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability 0.10 -j DROP; }
-# A lossy but healthy jumbo path: 9000 everywhere, 5% loss, five downloads.
+# A lossy but healthy jumbo path: 9000 everywhere, 10% loss, eight downloads
+# (jumbo data segments are lost and retransmitted, then acknowledged).
 gold_lossy_jumbo() {
-	C_MTU=9000 S_MTU=9000 FWD_MTU=9000 REV_MTU=9000 EXTRA=x_loss5 TRAFFIC=t_downloads5
+	C_MTU=9000 S_MTU=9000 FWD_MTU=9000 REV_MTU=9000 EXTRA=x_loss TRAFFIC=t_downloads8 LOSS=0.10
 }
-x_loss5() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DROP; }
+# The same with 30% loss: not in TESTLIST (a probe for false positives).
+gold_lossy_jumbo_heavy() { gold_lossy_jumbo; LOSS=0.30; }
+x_loss() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability "$LOSS" -j DROP; }
+t_downloads8() { t_downloads 8; }
 gold_zero_window() {
 	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=9001 TRAFFIC=t_zero_window GBLOB=$BLOB_SIZE
 }
