@@ -55,7 +55,7 @@ summary() {
 # pretty: one alert per block, keys sorted, for a readable diff.
 pretty() { jq -S . "$1" 2>/dev/null || cat "$1"; }
 
-T0=$(date +%s.%N)
+T0=${EPOCHREALTIME/[.,]/}
 PASSED=0 FAILED=0 N=0 FAILS=()
 while read -r name cap conf exp rest; do
 	[[ -z ${name:-} || $name == \#* ]] && continue
@@ -118,7 +118,8 @@ while read -r name cap conf exp rest; do
 	fi
 done <"$HERE/TESTLIST"
 
-secs=$(echo "$(date +%s.%N) - $T0" | bc 2>/dev/null || echo "?")
+us=$((${EPOCHREALTIME/[.,]/} - T0))
+secs=$((us / 1000000)).$(printf '%03d' $((us / 1000 % 1000)))
 if ((UPDATE)); then
 	echo "golden: re-recorded $N case(s) in ${secs}s; review with git diff tests/golden/expected"
 	exit 0
