@@ -75,7 +75,7 @@ done
 SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed2 seed2-icmp seed2-fixed demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
-	seed2-fixed loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
+	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
 if [[ -n $GOLDEN_DIR ]]; then SCENARIOS=("${GOLDEN[@]}"); fi
 if ((LIST)); then
 	printf '%s\n' "${SCENARIOS[@]}"
@@ -964,6 +964,8 @@ x_srv_drop_ptb() { nsx "$NS_S" iptables -A INPUT -p icmp --icmp-type fragmentati
 gold_seed2() { C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=8500 CLAMP=8460 CLI_VNIS=20; }
 gold_seed2_icmp() { gold_seed2; ICMP=allow; }
 gold_seed2_fixed() { gold_seed2; S_MTU=8500; }
+# seed 2 with a TGW that sends PTB, dropped by the server's host firewall.
+gold_seed2_ptb_ignored() { gold_seed2; ICMP=allow EXTRA=x_srv_drop_ptb; }
 # Loss, not MTU: 1500 everywhere, 10% of the packets forwarded by the
 # server-side router dropped (both directions), five 24 KiB downloads.
 gold_loss_small() {
