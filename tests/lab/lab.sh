@@ -15,6 +15,9 @@
 #   --list                 list the scenarios and exit
 #   --record               regenerate tests/data/lab-seed1-blackhole.pcap
 #                          (and replay it), instead of the scenarios
+#   --record-golden DIR    record the mirrored VXLAN of every golden scenario
+#                          (tests/golden/README.md) into DIR/NAME.pcap, cut to
+#                          the flows that matter; --only picks golden scenarios
 #   --keep                 keep the work directory (alerts, pcaps, logs)
 #   -v                     print every alert of every scenario
 #
@@ -52,12 +55,13 @@ XFER_TIMEOUT=6   # s: Linux retransmits at ~0.2, 0.6, 1.4, 3.0 s: 4 retransmits 
 ACCESS_RATE=100mbit  # the client link (tbf): see "kernel_drops" in docs/lab.md
 
 # --- options -------------------------------------------------------------------
-ONLY="" RECORD=0 KEEP=0 VERBOSE=0 LIST=0 VXD=""
+ONLY="" RECORD=0 GOLDEN_DIR="" KEEP=0 VERBOSE=0 LIST=0 VXD=""
 while (($#)); do
 	case $1 in
 	--only) ONLY=${2:?--only needs scenario names}; shift ;;
 	--only=*) ONLY=${1#--only=} ;;
 	--record) RECORD=1 ;;
+	--record-golden) GOLDEN_DIR=${2:?--record-golden needs a directory}; shift ;;
 	--keep) KEEP=1 ;;
 	--list) LIST=1 ;;
 	-v) VERBOSE=1 ;;
@@ -69,6 +73,10 @@ while (($#)); do
 done
 
 SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed2 seed2-icmp seed2-fixed demo-capture)
+# --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
+GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
+	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
+if [[ -n $GOLDEN_DIR ]]; then SCENARIOS=("${GOLDEN[@]}"); fi
 if ((LIST)); then
 	printf '%s\n' "${SCENARIOS[@]}"
 	exit 0
@@ -874,6 +882,145 @@ record() {
 	replay_demo
 }
 
+# --- golden captures (--record-golden DIR) -------------------------------------------
+# Each gold_NAME sets the knobs of build(), the VNIs (one per mirrored host:
+# the configs in tests/golden/conf/ give a VNI a path MTU or none, so one
+# capture serves the confirmed and the inferred case), TRAFFIC (a function
+# run while tcpdump records the collector's underlay us0, and uc0 when the
+# client is mirrored too) and EXTRA (a function run after build: firewall
+# rules, sysctls).  No daemon runs: the capture is the product, replayed by
+# tests/golden/run.sh.  CUT is the tcpdump filter that keeps the flows that
+# matter (inner TCP ports at udp[50:2]/udp[52:2]: outer UDP 8 + VXLAN 8 +
+# inner Ethernet 14 + inner IPv4 20).
+GSMALL=$((24 * 1024))
+CUT_VXLAN='udp dst port 4789'
+CUT_HTTP="udp dst port 4789 and (udp[50:2] = $HTTP_PORT or udp[52:2] = $HTTP_PORT)"
+
+g_defaults() {
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=drop CLAMP=""
+	SRV_VNIS=10 CLI_VNIS="" TRAFFIC=t_transfers EXTRA=: CUT=$CUT_VXLAN
+	XFER_TIMEOUT=6 GBLOB=$GSMALL
+}
+
+t_transfers() { transfers blob.bin; }
+
+# t_downloads N: N small downloads one after the other (each bounded).
+t_downloads() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		ip netns exec "$NS_C" timeout $((XFER_TIMEOUT + 2)) curl -sS --max-time $XFER_TIMEOUT \
+			--connect-timeout 3 -o "$W/download.$i" "http://$SRV:$HTTP_PORT/blob.bin" \
+			>>"$W/curl.out" 2>>"$W/curl.err" || true
+	done
+	sleep 1
+}
+t_downloads5() { t_downloads 5; }
+
+# t_zero_window: a client with a small receive buffer asks for the 4 MiB
+# blob and never reads: the server fills the window and sends zero-window
+# probes for 4 s; then the client closes (RST: unread data).
+t_zero_window() {
+	ip netns exec "$NS_C" timeout 10 "$PYTHON" - "$SRV" "$HTTP_PORT" <<-'PY' >"$W/zw.log" 2>&1 || true
+		import socket, sys, time
+		s = socket.socket()
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+		s.connect((sys.argv[1], int(sys.argv[2])))
+		s.sendall(b"GET /blob.bin HTTP/1.0\r\n\r\n")
+		time.sleep(4)
+		s.close()
+	PY
+	sleep 1
+}
+
+# t_udp_nodf SRC_NS DST: three 4000-byte UDP datagrams to DST:514 without DF
+# (IP_MTU_DISCOVER = IP_PMTUDISC_DONT), 1.2 s apart.
+t_udp_nodf() {
+	ip netns exec "$1" timeout 10 "$PYTHON" - "$2" <<-'PY' >"$W/udp.log" 2>&1 || true
+		import socket, sys, time
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER, IP_PMTUDISC_DONT
+		for i in range(3):
+		    s.sendto(b"x" * 4000, (sys.argv[1], 514))
+		    time.sleep(1.2)
+	PY
+	sleep 0.5
+}
+t_frag_src() { t_udp_nodf "$NS_S" $CLI; }
+t_frag_router() { t_udp_nodf "$NS_C" $SRV; }
+
+# The seeds as the lab runs them (one VNI per mirrored host).
+gold_healthy() { C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=9001; }
+gold_seed1() { :; }
+gold_seed1_icmp() { ICMP=allow; }
+gold_seed1_fixed() { S_MTU=1500; }
+# seed 1 with tcp_mtu_probing=1 on the server: after ~3 s of timeouts Linux
+# falls back to 1064-byte segments: pmtud_blackhole and its follow-up line.
+gold_seed1_probing() { EXTRA=x_probing XFER_TIMEOUT=10 CUT=$CUT_HTTP; }
+x_probing() { psys "$NS_S" net/ipv4/tcp_mtu_probing 1; }
+# The routers send frag-needed, the server's host firewall drops it: the
+# mirror (tc ingress, before netfilter) sees the PTB, the server does not.
+gold_ptb_ignored() { ICMP=allow EXTRA=x_srv_drop_ptb; }
+x_srv_drop_ptb() { nsx "$NS_S" iptables -A INPUT -p icmp --icmp-type fragmentation-needed -j DROP; }
+gold_seed2() { C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=8500 CLAMP=8460 CLI_VNIS=20; }
+gold_seed2_icmp() { gold_seed2; ICMP=allow; }
+gold_seed2_fixed() { gold_seed2; S_MTU=8500; }
+# seed 2 with a TGW that sends PTB, dropped by the server's host firewall.
+gold_seed2_ptb_ignored() { gold_seed2; ICMP=allow EXTRA=x_srv_drop_ptb; }
+# Loss, not MTU: 1500 everywhere, 10% of the packets forwarded by the
+# server-side router dropped (both directions), five 24 KiB downloads.
+gold_loss_small() {
+	C_MTU=1500 S_MTU=1500 FWD_MTU=1500 REV_MTU=1500 EXTRA=x_loss10 TRAFFIC=t_downloads5
+}
+x_loss10() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability 0.10 -j DROP; }
+# A lossy but healthy jumbo path: 9000 everywhere, 10% loss, eight downloads
+# (jumbo data segments are lost and retransmitted, then acknowledged).
+gold_lossy_jumbo() {
+	C_MTU=9000 S_MTU=9000 FWD_MTU=9000 REV_MTU=9000 EXTRA=x_loss TRAFFIC=t_downloads8 LOSS=0.10
+}
+# The same with 30% loss: not in TESTLIST (a probe for false positives).
+gold_lossy_jumbo_heavy() { gold_lossy_jumbo; LOSS=0.30; }
+x_loss() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability "$LOSS" -j DROP; }
+t_downloads8() { t_downloads 8; }
+gold_zero_window() {
+	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=9001 TRAFFIC=t_zero_window GBLOB=$BLOB_SIZE
+}
+# Fragments: the server (MTU 1500) sends 4000-byte UDP without DF (fragmented
+# at the source); the client sends them over the 1500 hop (fragmented by the
+# router, seen arriving at the server).
+gold_frag_src() { S_MTU=1500 TRAFFIC=t_frag_src; }
+gold_frag_router() { ICMP=allow TRAFFIC=t_frag_router; }
+
+record_golden() {
+	local out=$GOLDEN_DIR/$SCN.pcap ifs=(us0) i tps=() files=()
+	g_defaults
+	"gold_${SCN//-/_}"
+	DESC="record golden capture $out"
+	log "   $DESC"
+	build
+	"$EXTRA"
+	start_servers "$GBLOB"
+	if [[ -n $CLI_VNIS ]]; then ifs+=(uc0); fi
+	for i in "${ifs[@]}"; do
+		ip netns exec "$NS_COL" timeout 60 tcpdump -i "$i" -nn -s 0 -U -w "$W/$i.pcap" \
+			"udp dst port 4789" >"$W/tcpdump-$i.log" 2>&1 &
+		tps+=($!)
+		BGPIDS+=($!)
+		files+=("$W/$i.pcap")
+		wait_for "tcpdump on $i" 50 grep -q 'listening on' "$W/tcpdump-$i.log" || die "tcpdump did not start"
+	done
+	"$TRAFFIC"
+	for i in "${tps[@]}"; do kill -INT "$i" 2>/dev/null || true; wait "$i" 2>/dev/null || true; done
+	if ((${#files[@]} > 1)); then
+		mergecap -F pcap -w "$W/all.pcap" "${files[@]}" || die "mergecap failed"
+	else
+		cp "${files[0]}" "$W/all.pcap"
+	fi
+	timeout 20 tcpdump -r "$W/all.pcap" -w "$W/cut.pcap" "$CUT" 2>/dev/null || die "tcpdump could not cut $W/all.pcap"
+	mkdir -p "$GOLDEN_DIR"
+	cp "$W/cut.pcap" "$out"
+	ok "wrote $out ($(wc -c <"$out") bytes, $(pcount "$out") of $(pcount "$W/all.pcap") packets; curl: $(cat "$W/curl.out" 2>/dev/null | tr "\n" " " | head -c 120 || true))"
+}
+
 # --- main ------------------------------------------------------------------------------
 T0=$(date +%s)
 prereqs
@@ -896,7 +1043,20 @@ finish_scenario() {
 	fi
 }
 
-if ((RECORD)); then
+if [[ -n $GOLDEN_DIR ]]; then
+	command -v mergecap >/dev/null 2>&1 || die "--record-golden needs mergecap (apt-get install wireshark-common)"
+	mkdir -p "$GOLDEN_DIR"
+	GOLDEN_DIR=$(cd "$GOLDEN_DIR" && pwd)
+	for SCN in "${GOLDEN[@]}"; do
+		if [[ -n $ONLY && ",$ONLY," != *",$SCN,"* ]]; then continue; fi
+		S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
+		log ""
+		log "== golden $SCN"
+		record_golden
+		delns_all
+		finish_scenario
+	done
+elif ((RECORD)); then
 	S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
 	log ""
 	log "== record: $DEMO_PCAP"
