@@ -417,6 +417,13 @@ static void open_outputs(struct daemon *d)
 	atomic_init(&d->ctx.cfg, d->cfg);
 	atomic_init(&d->ctx.alerts, al);
 	d->ctx.sessions = sessions_new(d->cfg);
+	/* a pcap directory that cannot be used is an error before READY, like the alert log */
+	char first[CONFIG_NAME_MAX];
+	size_t broken = sessions_pcap_broken(d->ctx.sessions, first, sizeof(first));
+	if (broken > 0)
+		fatalx("cannot write pcaps for session %s%s under %s (pcap_dir): fix the directory "
+		       "or set pcap: off for the session",
+		       first, broken > 1 ? " and others" : "", d->cfg->pcap_dir);
 }
 
 /* nworkers: the configured count, or one per online CPU. */
@@ -566,6 +573,17 @@ static void teardown(struct daemon *d)
 		event_base_free(d->base);
 }
 
+/* pcap_lost: a session whose pcaps could not be opened or written. */
+static void pcap_lost(struct session *s, void *arg)
+{
+	struct pcapring_stats ps;
+	size_t *n = arg;
+
+	session_pcap_stats(s, &ps);
+	if (s->pcap_broken || ps.write_errors > 0)
+		(*n)++;
+}
+
 /* run_extract: --extract SPEC -w OUT; 0 when frames were written. */
 static int run_extract(const struct opts *o, const struct config *cfg)
 {
@@ -640,6 +658,16 @@ int main(int argc, char **argv)
 	}
 	r = o.read != NULL ? run_offline(&d) : run_live(&d);
 	sessions_close(d.ctx.sessions); /* every .part flushed and renamed */
+	if (o.read != NULL) {
+		size_t lost = 0;
+		sessions_foreach(d.ctx.sessions, pcap_lost, &lost);
+		if (lost > 0) {
+			log_warnx("%zu session%s could not write every packet to its pcaps (see "
+			          "pcap_write_errors)",
+			          lost, lost == 1 ? "" : "s");
+			r = -1;
+		}
+	}
 	workers_summary(d.w, d.nw, &d.ctx, stderr);
 	fprintf(stderr, "summary: reloads=%llu reload_errors=%llu\n", (unsigned long long)d.reloads,
 	        (unsigned long long)d.reload_errors);

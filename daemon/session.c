@@ -30,6 +30,7 @@ static void session_open_ring(const struct config *cfg, struct session *s, bool 
 		          "*.recovered.pcap",
 		          s->name, n, n == 1 ? "" : "s");
 	s->ring = pcapring_open(&pc);
+	s->pcap_broken = s->ring == NULL;
 	if (s->ring == NULL)
 		log_warnx("session %s: pcap writing disabled (cannot open %s/%s)", s->name,
 		          cfg->pcap_dir, s->name);
@@ -262,12 +263,35 @@ void sessions_close(struct session_table *t)
 	pthread_mutex_unlock(&t->mu);
 }
 
+bool session_pcap_failing(struct session *s)
+{
+	if (s->retired)
+		return false;
+	return s->pcap_broken || (s->ring != NULL && pcapring_failing(s->ring));
+}
+
+size_t sessions_pcap_broken(struct session_table *t, char *first, size_t len)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->v[i]->pcap_broken)
+			continue;
+		if (n++ == 0 && first != NULL)
+			vx_strlcpy(first, t->v[i]->name, len);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
 void session_pcap_stats(struct session *s, struct pcapring_stats *ps)
 {
 	if (s->ring != NULL)
 		pcapring_get_stats(s->ring, ps);
 	else
 		*ps = s->ring_final;
+	ps->write_errors += atomic_load(&s->c.pcap_unwritten);
 }
 
 void sessions_foreach(struct session_table *t, void (*fn)(struct session *, void *), void *arg)

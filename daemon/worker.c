@@ -178,6 +178,8 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 	 * the record of what was mirrored.  orig_len is the true length. */
 	if (s->ring != NULL && pcapring_write(s->ring, ts, p, len, pkt.wire_len, &ref) == 0)
 		refp = &ref;
+	else if (s->pcap_broken) /* the directory failed: every frame is a lost write */
+		atomic_fetch_add_explicit(&s->c.pcap_unwritten, 1, memory_order_relaxed);
 	if (e == DEC_OK)
 		analyzer_packet(w->an, session_conf_get(s), mirror_src, &pkt, refp);
 	if (ts->tv_sec != w->last_tick.tv_sec)

@@ -39,6 +39,7 @@ struct session_counters {
 	atomic_uint_fast64_t bytes;     /* true (wire) bytes of inner frames */
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
+	atomic_uint_fast64_t pcap_unwritten; /* frames of a pcap_broken session (write errors) */
 };
 
 struct session {
@@ -49,6 +50,7 @@ struct session {
 	bool auto_created;
 	bool retired;                     /* replaced or removed by a reload */
 	struct pcapring *ring;            /* NULL: pcap off, the directory failed, or closed */
+	bool pcap_broken;                 /* pcap on, but its directory could not be opened */
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
 	struct session_counters c;
 };
@@ -92,6 +94,12 @@ void sessions_reload(struct session_table *, const struct config *old, const str
 
 /* sessions_close: close every pcap ring (flush, rename), keeping its counters. */
 void sessions_close(struct session_table *);
+/* session_pcap_failing: pcap is on and cannot be written: its directory
+ * failed at open, or the ring backs off after a write error. */
+bool session_pcap_failing(struct session *);
+/* sessions_pcap_broken: live sessions whose pcap directory failed at open;
+ * the first one's name goes to `first`. */
+size_t sessions_pcap_broken(struct session_table *, char *first, size_t len);
 /* session_pcap_stats: the ring's counters, live or as closed. */
 void session_pcap_stats(struct session *, struct pcapring_stats *);
 /* sessions_foreach: call fn for every session, live then retired, under the lock. */

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# health.sh VXMIRRORD SOURCE_DIR: health tells the truth about pcap output.
+#  - pcap_dir that is a file: live start fails before READY, -r exits 1;
+#  - an automatic session whose directory cannot be made: every frame is a
+#    pcap write error in the summary, and -r exits 1;
+#  - the same capture into a usable directory exits 0 (the negative).
+set -uo pipefail
+VXD=$1 SRC=$2
+W=$(mktemp -d /tmp/vx-health.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+cd "$W"
+CAP=$SRC/tests/data/lab-seed1-blackhole.pcap
+fail=0 pass=0
+check() { if eval "$2"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+conf() { # PCAP_DIR [SESSIONS]
+	printf 'listen: "127.0.0.1:24779"\nhttp: {listen: off}\nworkers: 1\npcap_dir: %s\nalert_log: alerts.json\nunknown_vni: auto\n%s' "$1" "${2:-}" >"$W/c.yaml"
+}
+: >afile
+conf "$W/afile" $'sessions:\n  - {name: web, vni: 1001}\n'
+timeout 20 "$VXD" -c c.yaml >live.out 2>live.err
+rc=$?
+check "live: pcap_dir is a file: exit 1 (got $rc)" '((rc == 1))'
+check "live: ... before READY, saying why" '! grep -q "ready:" live.err && grep -q "cannot write pcaps for session web" live.err'
+timeout 20 "$VXD" -c c.yaml -r "$CAP" >r.out 2>r.err
+rc=$?
+check "-r: pcap_dir is a file: exit 1 (got $rc)" '((rc == 1))'
+conf /proc/nonexistent/pcap
+timeout 20 "$VXD" -c c.yaml -r "$CAP" >r2.out 2>r2.err
+rc=$?
+check "-r: automatic session without a directory: exit 1 (got $rc)" '((rc == 1))'
+check "-r: ... every frame counted as a pcap write error" 'grep -q "session=vni-1001 .* pcap_packets=0 .* pcap_write_errors=37" r2.err'
+check "-r: ... and said so" 'grep -q "could not write every packet to its pcaps" r2.err'
+conf "$W/pcap"
+timeout 20 "$VXD" -c c.yaml -r "$CAP" >r3.out 2>r3.err
+rc=$?
+check "-r: a usable directory exits 0 (got $rc) with pcap_write_errors=0" \
+	'((rc == 0)) && grep -q "session=vni-1001 .* pcap_packets=37 .* pcap_write_errors=0" r3.err'
+echo "health: $pass passed, $fail failed"
+((fail == 0))
