@@ -81,3 +81,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_BINARY_DIR}/packaging/deb/prerm ${PROJECT_BINARY_DIR}/packaging/deb/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON) # 0644 conffiles, 0755 scripts
 include(CPack)
+
+# Prometheus alerting rules and the Grafana dashboard (docs/runbook.md,
+# section 9): /usr/share/vxmirror/vxmirror.rules.yml and vxmirror.json.
+install(FILES packaging/prometheus/vxmirror.rules.yml packaging/grafana/vxmirror.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/vxmirror)
