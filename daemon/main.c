@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,13 +45,19 @@ struct opts {
 	int verbose;
 };
 
+/* A pointer a reload replaced, and the session table generation after it. */
+struct retired {
+	void *p;
+	unsigned gen;
+};
+
 struct daemon {
 	const struct opts *o;
 	struct ctx ctx;
 	struct config *cfg;       /* in force */
-	struct config **old_cfgs; /* replaced by reloads; workers may still read them */
+	struct retired *old_cfgs; /* replaced by reloads; freed once no worker can read them */
 	size_t nold_cfgs;
-	struct alertlog **old_logs;
+	struct retired *old_logs;
 	size_t nold_logs;
 	struct event_base *base;
 	struct worker *w;
@@ -217,11 +224,52 @@ static struct config *load_config(const char *path, char *first, size_t len)
 	return cfg;
 }
 
-/* keep_old: remember a replaced pointer until exit. */
-static void keep_old(void ***v, size_t *n, void *p)
+/* keep_old: remember a replaced pointer until no worker can use it. */
+static void keep_old(struct retired **v, size_t *n, void *p, unsigned gen)
 {
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = p;
+	(*v)[*n].p = p;
+	(*v)[*n].gen = gen;
+	(*n)++;
+}
+
+/* safe_gen: the oldest generation a worker may still be in. */
+static unsigned safe_gen(struct daemon *d)
+{
+	unsigned safe = sessions_gen(d->ctx.sessions);
+
+	for (size_t i = 0; i < d->nw; i++) {
+		unsigned q = atomic_load_explicit(&d->w[i].quiescent, memory_order_acquire);
+		if ((int)(q - safe) < 0)
+			safe = q;
+	}
+	return safe;
+}
+
+/* reclaim: free retired sessions, configs and alert logs no worker can use. */
+static void reclaim(struct daemon *d)
+{
+	unsigned safe = safe_gen(d);
+	size_t k = 0, n = sessions_reclaim(d->ctx.sessions, safe);
+
+	for (size_t i = 0; i < d->nold_cfgs; i++)
+		if ((int)(safe - d->old_cfgs[i].gen) >= 0)
+			config_free(d->old_cfgs[i].p), n++;
+		else
+			d->old_cfgs[k++] = d->old_cfgs[i];
+	d->nold_cfgs = k;
+	k = 0;
+	for (size_t i = 0; i < d->nold_logs; i++)
+		if ((int)(safe - d->old_logs[i].gen) >= 0)
+			alertlog_close(d->old_logs[i].p), n++;
+		else
+			d->old_logs[k++] = d->old_logs[i];
+	d->nold_logs = k;
+	if (n > 0) /* give the pages back: freed rings leave holes in every thread's arena */
+		malloc_trim(0);
+	if (n > 0)
+		log_debug("reclaim: freed %zu retired object%s (generation %u)", n,
+		          n == 1 ? "" : "s", safe);
 }
 
 /* restart_only: warn about settings a reload cannot change. */
@@ -257,7 +305,8 @@ static int swap_alertlog(struct daemon *d, const struct config *n)
 	if ((nl = alertlog_open(n->alert_log)) == NULL)
 		return -1;
 	atomic_store_explicit(&d->ctx.alerts, nl, memory_order_release);
-	keep_old((void ***)&d->old_logs, &d->nold_logs, cur);
+	/* the reload that follows bumps the generation once */
+	keep_old(&d->old_logs, &d->nold_logs, cur, sessions_gen(d->ctx.sessions) + 1);
 	log_info("alert log is now %s", n->alert_log);
 	return 0;
 }
@@ -269,6 +318,7 @@ static void reload(struct daemon *d)
 
 	log_info("reloading %s", d->o->config);
 	notify_reloading();
+	reclaim(d); /* what earlier reloads retired, before this one retires more */
 	n = load_config(d->o->config, d->reload_error, sizeof(d->reload_error));
 	if (n == NULL || swap_alertlog(d, n) == -1) {
 		d->reload_errors++;
@@ -284,7 +334,7 @@ static void reload(struct daemon *d)
 	restart_only(d->cfg, n);
 	sessions_reload(d->ctx.sessions, d->cfg, n);
 	atomic_store_explicit(&d->ctx.cfg, n, memory_order_release);
-	keep_old((void ***)&d->old_cfgs, &d->nold_cfgs, d->cfg);
+	keep_old(&d->old_cfgs, &d->nold_cfgs, d->cfg, sessions_gen(d->ctx.sessions));
 	d->cfg = n;
 	d->reloads++;
 	d->reload_error[0] = '\0';
@@ -377,6 +427,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	clock_gettime(CLOCK_REALTIME, &now);
 	sessions_flush(d->ctx.sessions);
 	sessions_tick(d->ctx.sessions, &now);
+	reclaim(d);
 }
 
 /* on_worker_timer: in the worker's thread, expire flows and publish counters. */
@@ -389,6 +440,7 @@ static void on_worker_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	clock_gettime(CLOCK_REALTIME, &now);
 	worker_tick(w, &now);
+	worker_quiescent(w); /* an idle worker too */
 }
 
 /* setup_events: signals and the 1 s timer of the main loop. */
@@ -481,6 +533,7 @@ static void start_workers(struct daemon *d)
 		if (b == NULL)
 			fatalx("event_base_new failed");
 		worker_init(&d->w[i], (int)i, &d->ctx, b);
+		atomic_init(&d->w[i].quiescent, sessions_gen(d->ctx.sessions));
 		d->w[i].timer = event_new(b, -1, EV_PERSIST, on_worker_timer, &d->w[i]);
 		if (d->w[i].timer == NULL || event_add(d->w[i].timer, &one) == -1)
 			fatalx("cannot add worker timer");
@@ -556,11 +609,11 @@ static void teardown(struct daemon *d)
 	sessions_free(d->ctx.sessions);
 	alertlog_close(atomic_load(&d->ctx.alerts));
 	for (size_t i = 0; i < d->nold_logs; i++)
-		alertlog_close(d->old_logs[i]);
+		alertlog_close(d->old_logs[i].p);
 	free(d->old_logs);
 	config_free(d->cfg);
 	for (size_t i = 0; i < d->nold_cfgs; i++)
-		config_free(d->old_cfgs[i]);
+		config_free(d->old_cfgs[i].p);
 	free(d->old_cfgs);
 	if (d->http != NULL)
 		http_stop(d->http);
@@ -639,6 +692,10 @@ int main(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	log_init("vxmirrord", o.verbose);
+	/* A fixed threshold: glibc would otherwise raise it to the size of the
+	 * first 256 KiB pcap buffer freed, put later ones on the heap, and a
+	 * daemon that reloads for months would keep the high-water mark. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	memset(&d, 0, sizeof(d));
 	d.o = &o;
 	d.start_time = (double)time(NULL);

@@ -93,8 +93,11 @@ void sessions_free(struct session_table *t)
 		session_free(t->v[i]);
 	for (size_t i = 0; i < t->nold; i++)
 		session_free(t->old[i]);
+	for (size_t i = 0; i < t->ngone; i++)
+		session_free(t->gone[i]);
 	free(t->v);
 	free(t->old);
+	free(t->gone);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -178,6 +181,8 @@ static void retire_locked(struct session_table *t, size_t i, const char *why)
 
 	log_info("session %s (VNI %u): %s", s->name, s->vni, why);
 	s->retired = true;
+	/* sessions_reload bumps gen once, after every retire_locked */
+	s->retired_gen = atomic_load_explicit(&t->gen, memory_order_relaxed) + 1;
 	if (s->ring != NULL)
 		pcapring_seal(s->ring);
 	if (s->auto_created && s->vni != VNI_NONE)
@@ -246,6 +251,66 @@ void sessions_reload(struct session_table *t, const struct config *old, const st
 	pthread_mutex_unlock(&t->mu);
 }
 
+unsigned sessions_gen(struct session_table *t)
+{
+	return atomic_load_explicit(&t->gen, memory_order_acquire);
+}
+
+/* add_counts: fold the counters of `from` into `into`. */
+static void add_counts(struct session *into, const struct session *from)
+{
+	struct pcapring_stats *a = &into->ring_final;
+	const struct pcapring_stats *b = &from->ring_final;
+
+	atomic_fetch_add(&into->c.packets, atomic_load(&from->c.packets));
+	atomic_fetch_add(&into->c.bytes, atomic_load(&from->c.bytes));
+	atomic_fetch_add(&into->c.truncated, atomic_load(&from->c.truncated));
+	atomic_fetch_add(&into->c.decode_errors, atomic_load(&from->c.decode_errors));
+	atomic_fetch_add(&into->c.pcap_unwritten, atomic_load(&from->c.pcap_unwritten));
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+	a->files_rotated += b->files_rotated;
+	a->files_deleted += b->files_deleted;
+	a->write_errors += b->write_errors;
+	into->pcap_broken |= from->pcap_broken;
+}
+
+size_t sessions_reclaim(struct session_table *t, unsigned safe)
+{
+	size_t freed = 0;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = t->nold; i-- > 0;) {
+		struct session *s = t->old[i], *g = NULL;
+		if ((int)(safe - s->retired_gen) < 0) /* a worker may still hold it */
+			continue;
+		if (s->ring != NULL) { /* sealed: complete the last file, free its buffer */
+			pcapring_finish(s->ring);
+			pcapring_get_stats(s->ring, &s->ring_final);
+			pcapring_close(s->ring);
+			s->ring = NULL;
+		}
+		/* its conf may point into a config that is freed next: keep a copy without routes
+		 */
+		s->own = *session_conf_get(s);
+		s->own.routes = NULL;
+		s->own.nroutes = 0;
+		atomic_store(&s->conf, &s->own);
+		for (size_t j = 0; j < t->ngone && g == NULL; j++)
+			if (t->gone[j]->vni == s->vni && strcmp(t->gone[j]->name, s->name) == 0)
+				g = t->gone[j];
+		if (g != NULL) {
+			add_counts(g, s);
+			free(s);
+		} else
+			push(&t->gone, &t->ngone, &t->gonecap, s);
+		t->old[i] = t->old[--t->nold];
+		freed++;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return freed;
+}
+
 void sessions_close(struct session_table *t)
 {
 	if (t == NULL)
@@ -301,6 +366,8 @@ void sessions_foreach(struct session_table *t, void (*fn)(struct session *, void
 		fn(t->v[i], arg);
 	for (size_t i = 0; i < t->nold; i++)
 		fn(t->old[i], arg);
+	for (size_t i = 0; i < t->ngone; i++)
+		fn(t->gone[i], arg);
 	pthread_mutex_unlock(&t->mu);
 }
 

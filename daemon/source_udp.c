@@ -127,6 +127,7 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
 	for (int b = 0; b < UDP_BUDGET; b++)
 		if (udp_drain_once(s->u, s) < UDP_BATCH)
 			break;
+	worker_quiescent(s->u->w);
 }
 
 /* want_v6only: [::] is dual-stack unless an IPv4 endpoint shares its port. */

@@ -186,6 +186,14 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 		worker_tick(w, ts);
 }
 
+void worker_quiescent(struct worker *w)
+{
+	unsigned gen = atomic_load_explicit(&w->ctx->sessions->gen, memory_order_acquire);
+
+	if (atomic_load_explicit(&w->quiescent, memory_order_relaxed) != gen)
+		atomic_store_explicit(&w->quiescent, gen, memory_order_release);
+}
+
 void worker_tick(struct worker *w, const struct timespec *now)
 {
 	struct analyzer_stats as;

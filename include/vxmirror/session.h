@@ -49,6 +49,7 @@ struct session {
 	struct session_conf own;                   /* the conf of an automatic session */
 	bool auto_created;
 	bool retired;                     /* replaced or removed by a reload */
+	unsigned retired_gen;             /* the table generation that no longer has it */
 	struct pcapring *ring;            /* NULL: pcap off, the directory failed, or closed */
 	bool pcap_broken;                 /* pcap on, but its directory could not be opened */
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
@@ -61,8 +62,10 @@ struct session_table {
 	atomic_uint gen;          /* bumped by every reload */
 	struct session **v;       /* live sessions */
 	size_t n, cap;
-	struct session **old; /* retired sessions, kept for late packets and the summary */
+	struct session **old; /* retired sessions, until no worker can still use them */
 	size_t nold, oldcap;
+	struct session **gone; /* freed retired sessions: counters only, one per name and VNI */
+	size_t ngone, gonecap;
 	size_t nauto;
 	atomic_uint_fast64_t auto_refused; /* unknown VNIs beyond SESSIONS_AUTO_MAX */
 };
@@ -94,6 +97,17 @@ void sessions_reload(struct session_table *, const struct config *old, const str
 
 /* sessions_close: close every pcap ring (flush, rename), keeping its counters. */
 void sessions_close(struct session_table *);
+/*
+ * sessions_reclaim: free what reloads retired once no worker can still use
+ * it: every worker has passed a quiescent point (its 1 s timer, between
+ * datagrams) at table generation `safe` or later.  The ring is closed (its
+ * 256 KiB buffer freed) and the counters are kept, summed per name and VNI,
+ * for /metrics and the summary.  Returns how many were freed.
+ */
+size_t sessions_reclaim(struct session_table *, unsigned safe);
+/* sessions_gen: the table generation now (bumped by every reload). */
+unsigned sessions_gen(struct session_table *);
+
 /* session_pcap_failing: pcap is on and cannot be written: its directory
  * failed at open, or the ring backs off after a write error. */
 bool session_pcap_failing(struct session *);

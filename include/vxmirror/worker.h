@@ -53,6 +53,10 @@ struct worker {
 	void *src;                 /* the worker's UDP sources (source_udp.c) */
 	pthread_mutex_t pub_mu;    /* guards pub */
 	struct analyzer_stats pub; /* analyzer counters, published each tick */
+	/* the session table generation at the worker's last quiescent point
+	 * (its 1 s timer, between datagrams): what reloads retired before it
+	 * can be freed (sessions_reclaim) */
+	atomic_uint quiescent;
 };
 
 void worker_init(struct worker *, int id, struct ctx *, struct event_base *);
@@ -71,6 +75,11 @@ void worker_geneve(struct worker *, const struct timespec *ts, const struct addr
  * the outer source (the mirrored ENI), NULL when unknown. */
 void worker_frame(struct worker *, struct session *s, const struct timespec *ts,
                   const struct addr *mirror_src, const uint8_t *p, size_t len);
+
+/* worker_quiescent: the worker holds no session, config or alert log
+ * pointer now (between datagram batches, in its timer): publish the table
+ * generation it is at, so what older reloads retired can be freed. */
+void worker_quiescent(struct worker *);
 
 /* worker_tick: expire flows as of `now`, publish the analyzer counters. */
 void worker_tick(struct worker *, const struct timespec *now);
