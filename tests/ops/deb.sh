@@ -57,7 +57,8 @@ root="$tmp/root"
 dpkg -x "$deb" "$root"
 for f in usr/sbin/vxmirrord etc/vxmirror/vxmirror.yaml lib/systemd/system/vxmirrord.service \
 	etc/logrotate.d/vxmirror usr/share/man/man8/vxmirrord.8.gz \
-	usr/share/man/man5/vxmirror.yaml.5.gz usr/share/doc/vxmirror/runbook.md; do
+	usr/share/man/man5/vxmirror.yaml.5.gz usr/share/doc/vxmirror/runbook.md \
+	usr/share/vxmirror/vxmirror.rules.yml usr/share/vxmirror/vxmirror.json; do
 	[ -f "$root/$f" ] || fail "/$f not in the package"
 done
 [ -x "$root/usr/sbin/vxmirrord" ] || fail "/usr/sbin/vxmirrord not executable"
