@@ -179,11 +179,6 @@ const char *an_icmp_advice(const struct addr *a)
 	                             : "ICMP type 3 code 4 (fragmentation needed)";
 }
 
-bool an_has_ports(const struct packet *p)
-{
-	return (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_) && (p->flags & PKT_HAS_L4);
-}
-
 uint32_t an_tcpip_hdr(const struct addr *a)
 {
 	return a->family == AF_INET6 ? 60 : 40;
@@ -223,7 +218,7 @@ struct an_flow an_flow_of(const struct flow *f, int x)
 {
 	struct an_flow fl = {.proto = f->key.proto};
 
-	fl.ports = f->key.proto == IPPROTO_TCP_ || f->key.proto == IPPROTO_UDP_;
+	fl.ports = packet_proto_has_ports(f->key.proto);
 	fl.src = flow_side_addr(f, x, &fl.sport);
 	fl.dst = flow_side_addr(f, !x, &fl.dport);
 	return fl;
@@ -355,7 +350,7 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
 	note_session(an, sess, mirror_src);
-	if (an_has_ports(pkt)) {
+	if (packet_has_ports(pkt)) {
 		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);
 	}

@@ -81,8 +81,6 @@ const char *an_proto_name(uint8_t proto);
 const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len);
 /* an_icmp_advice: the ICMP error PMTUD needs, for this address family. */
 const char *an_icmp_advice(const struct addr *a);
-/* an_has_ports: TCP or UDP with its header decoded; these always get a flow entry. */
-bool an_has_ports(const struct packet *p);
 /* an_tcpip_hdr: IP + TCP header bytes without options: 40 (IPv4) or 60 (IPv6). */
 uint32_t an_tcpip_hdr(const struct addr *a);
 

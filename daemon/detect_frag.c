@@ -64,9 +64,7 @@ static struct frag_slot *frag_slot(struct frag_rl *rl, uint32_t vni, bool *fresh
 static void alert_frag(struct pctx *c, uint64_t n, bool first)
 {
 	const struct packet *p = c->pkt;
-	bool ports =
-	    (p->flags & PKT_HAS_L4) && (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_);
-	struct an_flow fl = {p->proto, ports, &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	char s[ADDR_STRLEN], d[ADDR_STRLEN], msg[512], adv[512];
 	json_t *o;
 

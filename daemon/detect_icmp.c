@@ -103,10 +103,9 @@ void detect_ptb(struct pctx *c)
 	if (!(p->flags & PKT_PTB) || !(p->flags & PKT_QUOTED) || q->src.family == 0 ||
 	    q->src.family != q->dst.family)
 		return;
-	fl = (struct an_flow){
-	    q->proto, q->has_ports && (q->proto == IPPROTO_TCP_ || q->proto == IPPROTO_UDP_),
-	    &q->src,  &q->dst,
-	    q->sport, q->dport};
+	fl = (struct an_flow){q->proto, q->has_ports && packet_proto_has_ports(q->proto),
+	                      &q->src,  &q->dst,
+	                      q->sport, q->dport};
 	x = flow_key_set(&k, c->sess->vni, q->proto, &q->src, fl.ports ? q->sport : 0, &q->dst,
 	                 fl.ports ? q->dport : 0);
 	known = flow_lookup(c->an->flows, &k) != NULL;
@@ -122,7 +121,7 @@ void detect_ptb(struct pctx *c)
 static void alert_ignored(struct pctx *c, const struct flow_side *s)
 {
 	const struct packet *p = c->pkt;
-	struct an_flow fl = {p->proto, an_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[512];
 	json_t *o;
 

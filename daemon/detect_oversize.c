@@ -12,7 +12,7 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
                           size_t msglen, char *adv, size_t advlen)
 {
 	const struct packet *p = c->pkt;
-	bool ports = an_has_ports(p);
+	bool ports = packet_has_ports(p);
 	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
 	uint32_t hdr = an_tcpip_hdr(&p->src);
 
@@ -41,7 +41,7 @@ void detect_oversize_df(struct pctx *c)
 {
 	const struct packet *p = c->pkt;
 	char from[ADDR_STRLEN + 16], msg[512], adv[512];
-	struct an_flow fl = {p->proto, an_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	uint32_t mtu;
 	json_t *o;
 

@@ -240,8 +240,7 @@ int flow_key_set(struct flow_key *k, uint32_t vni, uint8_t proto, const struct a
 
 int flow_key_make(struct flow_key *k, uint32_t vni, const struct packet *pkt)
 {
-	bool ports =
-	    (pkt->proto == IPPROTO_TCP_ || pkt->proto == IPPROTO_UDP_) && (pkt->flags & PKT_HAS_L4);
+	bool ports = packet_has_ports(pkt);
 
 	return flow_key_set(k, vni, pkt->proto, &pkt->src, ports ? pkt->sport : 0, &pkt->dst,
 	                    ports ? pkt->dport : 0);
