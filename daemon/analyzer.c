@@ -22,8 +22,7 @@
 #include "analyzer_int.h"
 #include "vxmirror/util.h"
 
-#define DEFAULT_MAX_FLOWS 65536 /* when the config gives none */
-#define TIMEOUT_MAX_S     (INT64_MAX / 1000000000)
+#define TIMEOUT_MAX_S (INT64_MAX / 1000000000)
 
 static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
 
@@ -46,14 +45,11 @@ struct analyzer *analyzer_new(const struct analyzer_conf *conf, analyzer_alert_c
 {
 	struct analyzer *an = xcalloc(1, sizeof(*an));
 
+	/* The defaults live in config.c alone; a loaded config has every key. */
 	if (conf != NULL)
 		an->conf = *conf;
-	if (an->conf.max_flows == 0)
-		an->conf.max_flows = DEFAULT_MAX_FLOWS;
-	if (an->conf.retransmit_threshold == 0)
-		an->conf.retransmit_threshold = DEFAULT_RETRANSMIT_THRESHOLD;
-	if (an->conf.fragment_alert_interval == 0)
-		an->conf.fragment_alert_interval = DEFAULT_FRAGMENT_INTERVAL;
+	else
+		config_analyzer_defaults(&an->conf);
 	an->cb = cb;
 	an->cb_arg = arg;
 	an->flows = flow_table_new(an->conf.max_flows);

@@ -17,9 +17,6 @@
 #include "vxmirror/analyzer.h"
 #include "vxmirror/flow.h"
 
-#define DEFAULT_RETRANSMIT_THRESHOLD 3
-#define DEFAULT_FRAGMENT_INTERVAL    60 /* seconds */
-
 #define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
 
 /* A session the analyzer has seen packets of. */
