@@ -53,8 +53,10 @@ struct analyzer *analyzer_new(const struct analyzer_conf *conf, analyzer_alert_c
 	an->cb = cb;
 	an->cb_arg = arg;
 	an->flows = flow_table_new(an->conf.max_flows);
-	an->xs = mss_xs_new();
-	an->frags = frag_rl_new();
+	an->dstate = xcalloc(detector_count, sizeof(*an->dstate));
+	for (size_t i = 0; i < detector_count; i++)
+		if (detector_table[i]->state_new != NULL)
+			an->dstate[i] = detector_table[i]->state_new();
 	return an;
 }
 
@@ -63,8 +65,10 @@ void analyzer_free(struct analyzer *an)
 	if (an == NULL)
 		return;
 	flow_table_free(an->flows);
-	mss_xs_free(an->xs);
-	frag_rl_free(an->frags);
+	for (size_t i = 0; i < detector_count; i++)
+		if (detector_table[i]->state_free != NULL)
+			detector_table[i]->state_free(an->dstate[i]);
+	free(an->dstate);
 	free(an);
 }
 
@@ -341,7 +345,8 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
                      const struct addr *mirror_src, const struct packet *pkt,
                      const struct pcap_ref *ref)
 {
-	struct pctx c = {an, sess, mirror_src, pkt, ref, NULL, 0};
+	struct pctx c = {an, sess, mirror_src, pkt, ref, NULL, 0, NULL};
+	unsigned ev = DET_EV_IP;
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
@@ -350,13 +355,16 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);
 	}
-	detect_fragment(&c);
-	detect_ptb(&c);
-	detect_oversize_df(&c);
-	detect_ptb_ignored(&c);
-	if (pkt->proto == IPPROTO_TCP_ && c.flow != NULL) {
-		detect_mss_seen(&c);
-		detect_handshake(&c);
-		detect_blackhole(&c);
+	for (size_t i = 0; i < detector_count; i++) {
+		const struct detector *d = detector_table[i];
+
+		/* An earlier detector may have looked the packet's flow up
+		 * (an_pctx_find), so DET_EV_TCP is decided per entry. */
+		if (pkt->proto == IPPROTO_TCP_ && c.flow != NULL)
+			ev |= DET_EV_TCP;
+		if ((d->events & ev) == 0)
+			continue;
+		c.state = an->dstate[i];
+		d->packet(&c, c.state);
 	}
 }

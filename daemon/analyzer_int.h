@@ -5,8 +5,8 @@
  *
  * analyzer.c owns the analyzer, the per-packet context (struct pctx) and
  * the alert plumbing (head, claim, emit); each detect_*.c file holds the
- * rules of one or two alert types and exposes one detect_* entry point
- * per rule, called from analyzer_packet() in a fixed order.
+ * rules of one or two alert types and exports one struct detector, run
+ * from analyzer_packet() in the order of detector_table[] (detector.h).
  */
 #ifndef VXMIRROR_ANALYZER_INT_H
 #define VXMIRROR_ANALYZER_INT_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "vxmirror/analyzer.h"
+#include "vxmirror/detector.h"
 #include "vxmirror/flow.h"
 
 #define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
@@ -27,16 +28,12 @@ struct an_sess {
 	char name[CONFIG_NAME_MAX];
 };
 
-struct mss_xs;  /* detect_mss.c: handshakes seen on several sessions */
-struct frag_rl; /* detect_frag.c: per-session rate limit of `fragmented` */
-
 struct analyzer {
 	struct analyzer_conf conf;
 	analyzer_alert_cb cb;
 	void *cb_arg;
 	struct flow_table *flows;
-	struct mss_xs *xs;
-	struct frag_rl *frags;
+	void **dstate; /* per detector_table[] entry: its state, or NULL */
 	uint64_t alerts[ALERT__MAX];
 	uint64_t suppressed;
 	/* The sessions this analyzer has seen packets of (by VNI), so that a
@@ -57,6 +54,7 @@ struct pctx {
 	const struct pcap_ref *ref;
 	struct flow *flow; /* NULL until the packet needs one */
 	int side;          /* the sender's side of flow */
+	void *state;       /* the running detector's state (struct detector) */
 };
 
 /* The directed flow an alert is about (the alert's "flow" object). */
@@ -109,29 +107,5 @@ void an_alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *mes
                    const char *advice);
 /* an_json_uint_or_null: an integer, or null when v is 0 ("not known"). */
 json_t *an_json_uint_or_null(uint32_t v);
-
-/* --- the detections, in the order analyzer_packet() runs them --- */
-
-/* detect_fragment: `fragmented` (detect_frag.c). */
-void detect_fragment(struct pctx *c);
-struct frag_rl *frag_rl_new(void);
-void frag_rl_free(struct frag_rl *);
-
-/* detect_ptb: `icmp_ptb` for an ICMP PTB; records it on the quoted flow (detect_icmp.c). */
-void detect_ptb(struct pctx *c);
-/* detect_oversize_df: `oversize_df` (detect_oversize.c). */
-void detect_oversize_df(struct pctx *c);
-/* detect_ptb_ignored: `ptb_ignored` (detect_icmp.c). */
-void detect_ptb_ignored(struct pctx *c);
-
-/* detect_mss_seen: remember a SYN/SYN-ACK for the cross-session check (detect_mss.c). */
-void detect_mss_seen(struct pctx *c);
-/* detect_handshake: `mss_exceeds_path_mtu` and `mss_clamp_asymmetry` (detect_mss.c). */
-void detect_handshake(struct pctx *c);
-struct mss_xs *mss_xs_new(void);
-void mss_xs_free(struct mss_xs *);
-
-/* detect_blackhole: `pmtud_blackhole` and its fallback follow-up (detect_blackhole.c). */
-void detect_blackhole(struct pctx *c);
 
 #endif

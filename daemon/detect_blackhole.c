@@ -271,8 +271,12 @@ static void check_recovery(struct pctx *c, int x)
 	s->flags &= (uint16_t) ~(FS_RECOVERED | FS_BH_ALERTED);
 }
 
-void detect_blackhole(struct pctx *c)
+static void detect_blackhole(struct pctx *c, void *state)
 {
+	(void)state;
 	check_stall(c, c->side);
 	check_recovery(c, !c->side);
 }
+
+const struct detector detector_blackhole = {"pmtud_blackhole", DET_EV_TCP, NULL, NULL,
+                                            detect_blackhole};

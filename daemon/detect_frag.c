@@ -28,14 +28,9 @@ struct frag_rl {
 	struct frag_slot s[FRAG_SLOTS];
 };
 
-struct frag_rl *frag_rl_new(void)
+static void *frag_rl_new(void)
 {
 	return xcalloc(1, sizeof(struct frag_rl));
-}
-
-void frag_rl_free(struct frag_rl *rl)
-{
-	free(rl);
 }
 
 /* frag_slot: the session's slot; *fresh when it had none (it alerts at once). */
@@ -92,7 +87,7 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	an_alert_emit(c, ALERT_FRAGMENTED, o, msg, adv);
 }
 
-void detect_fragment(struct pctx *c)
+static void detect_fragment(struct pctx *c, void *state)
 {
 	int64_t now = ts_ns(&c->pkt->ts);
 	int64_t iv = (int64_t)c->an->conf.fragment_alert_interval * 1000000000;
@@ -101,7 +96,7 @@ void detect_fragment(struct pctx *c)
 
 	if (!(c->pkt->flags & PKT_FRAGMENT))
 		return;
-	s = frag_slot(c->an->frags, c->sess->vni, &fresh);
+	s = frag_slot(state, c->sess->vni, &fresh);
 	s->count++;
 	if (!fresh && now - s->last_ns < iv)
 		return;
@@ -109,3 +104,5 @@ void detect_fragment(struct pctx *c)
 	s->count = 0;
 	s->last_ns = now;
 }
+
+const struct detector detector_frag = {"fragmented", DET_EV_IP, frag_rl_new, free, detect_fragment};

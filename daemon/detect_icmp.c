@@ -90,7 +90,7 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	an_alert_emit(c, ALERT_ICMP_PTB, o, msg, adv);
 }
 
-void detect_ptb(struct pctx *c)
+static void detect_ptb(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	const struct quoted *q = &p->quoted;
@@ -100,6 +100,7 @@ void detect_ptb(struct pctx *c)
 	bool known, created;
 	int x;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_PTB) || !(p->flags & PKT_QUOTED) || q->src.family == 0 ||
 	    q->src.family != q->dst.family)
 		return;
@@ -156,12 +157,13 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 	an_alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
 }
 
-void detect_ptb_ignored(struct pctx *c)
+static void detect_ptb_ignored(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	struct flow_side *s;
 	int64_t dt;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT) || an_pctx_find(c) == NULL)
 		return;
 	s = &c->flow->side[c->side];
@@ -176,3 +178,7 @@ void detect_ptb_ignored(struct pctx *c)
 	    an_alert_claim(c->an, c->flow, c->side, ALERT_PTB_IGNORED))
 		alert_ignored(c, s);
 }
+
+const struct detector detector_ptb = {"icmp_ptb", DET_EV_IP, NULL, NULL, detect_ptb};
+const struct detector detector_ptb_ignored = {"ptb_ignored", DET_EV_IP, NULL, NULL,
+                                              detect_ptb_ignored};

@@ -37,7 +37,7 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
 		         sh, mtu, an_icmp_advice(&p->src), sh);
 }
 
-void detect_oversize_df(struct pctx *c)
+static void detect_oversize_df(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	char from[ADDR_STRLEN + 16], msg[512], adv[512];
@@ -45,6 +45,7 @@ void detect_oversize_df(struct pctx *c)
 	uint32_t mtu;
 	json_t *o;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT))
 		return;
 	mtu = path_mtu_lookup(c->sess, &p->dst, NULL, 0); /* no formatting per packet */
@@ -64,3 +65,6 @@ void detect_oversize_df(struct pctx *c)
 	oversize_text(c, mtu, from, msg, sizeof(msg), adv, sizeof(adv));
 	an_alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
 }
+
+const struct detector detector_oversize = {"oversize_df", DET_EV_IP, NULL, NULL,
+                                           detect_oversize_df};
