@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "analyzer_int.h"
+#include "vxmirror/alert.h"
 #include "vxmirror/util.h"
 
 #define TIMEOUT_MAX_S (INT64_MAX / 1000000000)
@@ -97,68 +98,7 @@ void analyzer_get_stats(const struct analyzer *an, struct analyzer_stats *st)
 	st->alerts_suppressed = an->suppressed;
 }
 
-/* --- formatting helpers --- */
-
-const char *an_fmt_ts(const struct timespec *ts, char *buf, size_t len)
-{
-	time_t s = ts->tv_sec;
-	long us = ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 ? ts->tv_nsec / 1000 : 0;
-	struct tm tm;
-	char base[40];
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		vx_strlcpy(base, "1970-01-01T00:00:00", sizeof(base));
-	snprintf(buf, len, "%s.%06ldZ", base, us);
-	return buf;
-}
-
-const char *an_fmt_ns(int64_t ns, char *buf, size_t len)
-{
-	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-
-	if (ts.tv_nsec < 0) {
-		ts.tv_sec--;
-		ts.tv_nsec += 1000000000;
-	}
-	return an_fmt_ts(&ts, buf, len);
-}
-
-const char *an_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP_:
-		return "tcp";
-	case IPPROTO_UDP_:
-		return "udp";
-	case IPPROTO_ICMP_:
-		return "icmp";
-	case IPPROTO_ICMP6_:
-		return "icmpv6";
-	case 47:
-		return "gre";
-	case 50:
-		return "esp";
-	case 132:
-		return "sctp";
-	default:
-		return "other";
-	}
-}
-
-const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len)
-{
-	char h[ADDR_STRLEN];
-
-	addr_fmt(a, h, sizeof(h));
-	if (!ports)
-		snprintf(buf, len, "%s", h);
-	else if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", h, port);
-	else
-		snprintf(buf, len, "%s:%u", h, port);
-	return buf;
-}
+/* --- formatting helpers (the generic ones are in alert.c) --- */
 
 /* direction: seen from the mirrored ENI; NULL when that is unknown. */
 static const char *direction(const struct addr *mirror, const struct addr *src,
@@ -173,20 +113,9 @@ static const char *direction(const struct addr *mirror, const struct addr *src,
 	return NULL;
 }
 
-const char *an_icmp_advice(const struct addr *a)
-{
-	return a->family == AF_INET6 ? "ICMPv6 type 2 (packet too big)"
-	                             : "ICMP type 3 code 4 (fragmentation needed)";
-}
-
 uint32_t an_tcpip_hdr(const struct addr *a)
 {
 	return a->family == AF_INET6 ? 60 : 40;
-}
-
-json_t *an_json_uint_or_null(uint32_t v)
-{
-	return v != 0 ? json_integer(v) : json_null();
 }
 
 /* --- flows --- */
@@ -244,7 +173,7 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 	json_t *o;
 
 	/* The automatic "capture" session of -r has no VNI: null. */
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", an_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", alert_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
 	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
 	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
 	if (o == NULL)
@@ -253,7 +182,7 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 		json_object_set_new(o, "direction", json_string(dir));
 	json_object_set_new(
 	    o, "flow",
-	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", an_proto_name(fl->proto), "src",
+	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", alert_proto_name(fl->proto), "src",
 	              addr_fmt(fl->src, s, sizeof(s)), "sport", port_json(fl->ports, fl->sport),
 	              "dst", addr_fmt(fl->dst, d, sizeof(d)), "dport",
 	              port_json(fl->ports, fl->dport)));

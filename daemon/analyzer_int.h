@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vxmirror/alert.h"
 #include "vxmirror/analyzer.h"
 #include "vxmirror/detector.h"
 #include "vxmirror/flow.h"
@@ -67,15 +68,6 @@ struct an_flow {
 
 /* --- formatting (analyzer.c) --- */
 
-/* an_fmt_ts: RFC 3339 UTC with microseconds, "2026-11-23T08:56:11.123456Z". */
-const char *an_fmt_ts(const struct timespec *ts, char *buf, size_t len);
-/* an_fmt_ns: the same for packet time in nanoseconds. */
-const char *an_fmt_ns(int64_t ns, char *buf, size_t len);
-const char *an_proto_name(uint8_t proto);
-/* an_fmt_ep: "198.18.1.1:443", "[2001:db8::1]:443", or the bare address without ports. */
-const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len);
-/* an_icmp_advice: the ICMP error PMTUD needs, for this address family. */
-const char *an_icmp_advice(const struct addr *a);
 /* an_tcpip_hdr: IP + TCP header bytes without options: 40 (IPv4) or 60 (IPv6). */
 uint32_t an_tcpip_hdr(const struct addr *a);
 
@@ -105,7 +97,5 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 /* an_alert_emit: add message, advice and pcap, hand the alert over, release it. */
 void an_alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
                    const char *advice);
-/* an_json_uint_or_null: an integer, or null when v is 0 ("not known"). */
-json_t *an_json_uint_or_null(uint32_t v);
 
 #endif

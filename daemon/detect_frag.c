@@ -77,7 +77,7 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	         "id %u offset %u: a packet without DF%s was bigger than a link on its path",
 	         (unsigned long long)n, n == 1 ? "" : "s", c->sess->name,
 	         first ? "" : " since the last alert", addr_fmt(&p->src, s, sizeof(s)),
-	         addr_fmt(&p->dst, d, sizeof(d)), an_proto_name(p->proto), p->ip_id, p->frag_off,
+	         addr_fmt(&p->dst, d, sizeof(d)), alert_proto_name(p->proto), p->ip_id, p->frag_off,
 	         p->ipver == 6 ? " (fragmented by its IPv6 source)" : "");
 	snprintf(adv, sizeof(adv),
 	         "make %s send packets that fit the path (lower its MTU or datagram size, or use "

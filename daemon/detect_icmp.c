@@ -47,7 +47,7 @@ static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg
 
 	addr_fmt(&p->src, r, sizeof(r));
 	addr_fmt(fl->src, sh, sizeof(sh));
-	an_fmt_ep(fl->dst, fl->ports, fl->dport, d, sizeof(d));
+	alert_fmt_ep(fl->dst, fl->ports, fl->dport, d, sizeof(d));
 	if (p->icmp_mtu != 0)
 		snprintf(mtu, sizeof(mtu), "MTU %u", p->icmp_mtu);
 	else
@@ -55,7 +55,7 @@ static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg
 	snprintf(msg, msglen,
 	         "%s told %s that its %u-byte %s packet to %s does not fit the next hop (%s): "
 	         "PMTUD is working, smaller packets should follow",
-	         r, sh, p->quoted.ip_len, an_proto_name(fl->proto), d, mtu);
+	         r, sh, p->quoted.ip_len, alert_proto_name(fl->proto), d, mtu);
 	if (p->icmp_mtu > hdr && fl->proto == IPPROTO_TCP_)
 		snprintf(
 		    adv, advlen,
@@ -80,7 +80,7 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "mtu",
-	                    an_json_uint_or_null(p->icmp_mtu)); /* 0: pre-RFC 1191 router */
+	                    alert_json_uint_or_null(p->icmp_mtu)); /* 0: pre-RFC 1191 router */
 	json_object_set_new(o, "reporter", json_string(addr_fmt(&p->src, r, sizeof(r))));
 	json_object_set_new(o, "quoted_ip_len", json_integer(p->quoted.ip_len));
 	json_object_set_new(o, "quoted_seq",
@@ -130,7 +130,7 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "ptb_mtu", json_integer(s->ptb_mtu));
-	json_object_set_new(o, "ptb_ts", json_string(an_fmt_ns(s->ptb_ns, ts, sizeof(ts))));
+	json_object_set_new(o, "ptb_ts", json_string(alert_fmt_ns(s->ptb_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "ip_len", json_integer(p->ip_len));
 	json_object_set_new(o, "df", json_true());
 	json_object_set_new(o, "packets_after_ptb", json_integer(s->ptb_over));
@@ -146,14 +146,14 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 		    adv, sizeof(adv),
 		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
 		    "the host firewall on %s for inbound %s",
-		    sh, an_icmp_advice(&p->src));
+		    sh, alert_icmp_advice(&p->src));
 	else
 		snprintf(
 		    adv, sizeof(adv),
 		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
 		    "the host firewall on %s for inbound %s, and that PMTUD is on "
 		    "(net.ipv4.ip_no_pmtu_disc = 0)",
-		    sh, an_icmp_advice(&p->src));
+		    sh, alert_icmp_advice(&p->src));
 	an_alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
 }
 

@@ -122,7 +122,7 @@ static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *a
 	snprintf(adv, advlen,
 	         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s; until "
 	         "then %s must reach %s",
-	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, an_icmp_advice(e->sender), sh);
+	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, alert_icmp_advice(e->sender), sh);
 }
 
 static void alert_mss(struct pctx *c, const struct mss_eval *e)
@@ -219,13 +219,13 @@ static void alert_clamp(struct pctx *c, const struct clamp *k)
 	json_object_set_new(o, "evidence", json_string(k->other ? "two_sessions" : "path_mtu"));
 	json_object_set_new(o, "sender", json_string(addr_fmt(fl.src, sh, sizeof(sh))));
 	json_object_set_new(o, "clamped_segment", json_string(k->syn ? "syn" : "synack"));
-	json_object_set_new(o, "mss_clamped_from", an_json_uint_or_null(k->from));
+	json_object_set_new(o, "mss_clamped_from", alert_json_uint_or_null(k->from));
 	json_object_set_new(o, "mss_clamped_to", json_integer(k->to));
 	json_object_set_new(o, "mss_unclamped", json_integer(k->unclamped));
 	json_object_set_new(o, "effective_send_size", json_integer(k->send_size));
-	json_object_set_new(o, "path_mtu", an_json_uint_or_null(mtu));
+	json_object_set_new(o, "path_mtu", alert_json_uint_or_null(mtu));
 	json_object_set_new(o, "path_mtu_source", mtu ? json_string(from) : json_null());
-	json_object_set_new(o, "path_mtu_reverse", an_json_uint_or_null(rmtu));
+	json_object_set_new(o, "path_mtu_reverse", alert_json_uint_or_null(rmtu));
 	json_object_set_new(o, "path_mtu_reverse_source", rmtu ? json_string(rfrom) : json_null());
 	json_object_set_new(o, "other_session",
 	                    k->other ? json_string(k->other->session) : json_null());

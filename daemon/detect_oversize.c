@@ -18,23 +18,24 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
 
 	addr_fmt(&p->src, sh, sizeof(sh));
 	addr_fmt(&p->dst, dh, sizeof(dh));
-	snprintf(
-	    msg, msglen,
-	    "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
-	    "so it will be dropped",
-	    an_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
-	    an_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len, an_proto_name(p->proto),
-	    p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu, from);
+	snprintf(msg, msglen,
+	         "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
+	         "so it will be dropped",
+	         alert_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
+	         alert_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len,
+	         alert_proto_name(p->proto),
+	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu,
+	         from);
 	if (p->proto == IPPROTO_TCP_ && mtu > hdr)
 		snprintf(adv, advlen,
 		         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards "
 		         "%s, and allow %s back to %s so PMTUD can work",
-		         sh, mtu, mtu - hdr, dh, an_icmp_advice(&p->src), sh);
+		         sh, mtu, mtu - hdr, dh, alert_icmp_advice(&p->src), sh);
 	else
 		snprintf(adv, advlen,
 		         "lower the MTU on %s to %u (or send smaller datagrams), and allow %s "
 		         "back to %s so PMTUD can work",
-		         sh, mtu, an_icmp_advice(&p->src), sh);
+		         sh, mtu, alert_icmp_advice(&p->src), sh);
 }
 
 static void detect_oversize_df(struct pctx *c, void *state)
