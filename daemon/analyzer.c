@@ -20,10 +20,10 @@
 #include <time.h>
 
 #include "analyzer_int.h"
+#include "vxmirror/alert.h"
 #include "vxmirror/util.h"
 
-#define DEFAULT_MAX_FLOWS 65536 /* when the config gives none */
-#define TIMEOUT_MAX_S     (INT64_MAX / 1000000000)
+#define TIMEOUT_MAX_S (INT64_MAX / 1000000000)
 
 static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
 
@@ -46,19 +46,18 @@ struct analyzer *analyzer_new(const struct analyzer_conf *conf, analyzer_alert_c
 {
 	struct analyzer *an = xcalloc(1, sizeof(*an));
 
+	/* The defaults live in config.c alone; a loaded config has every key. */
 	if (conf != NULL)
 		an->conf = *conf;
-	if (an->conf.max_flows == 0)
-		an->conf.max_flows = DEFAULT_MAX_FLOWS;
-	if (an->conf.retransmit_threshold == 0)
-		an->conf.retransmit_threshold = DEFAULT_RETRANSMIT_THRESHOLD;
-	if (an->conf.fragment_alert_interval == 0)
-		an->conf.fragment_alert_interval = DEFAULT_FRAGMENT_INTERVAL;
+	else
+		config_analyzer_defaults(&an->conf);
 	an->cb = cb;
 	an->cb_arg = arg;
 	an->flows = flow_table_new(an->conf.max_flows);
-	an->xs = mss_xs_new();
-	an->frags = frag_rl_new();
+	an->dstate = xcalloc(detector_count, sizeof(*an->dstate));
+	for (size_t i = 0; i < detector_count; i++)
+		if (detector_table[i]->state_new != NULL)
+			an->dstate[i] = detector_table[i]->state_new();
 	return an;
 }
 
@@ -67,8 +66,10 @@ void analyzer_free(struct analyzer *an)
 	if (an == NULL)
 		return;
 	flow_table_free(an->flows);
-	mss_xs_free(an->xs);
-	frag_rl_free(an->frags);
+	for (size_t i = 0; i < detector_count; i++)
+		if (detector_table[i]->state_free != NULL)
+			detector_table[i]->state_free(an->dstate[i]);
+	free(an->dstate);
 	free(an);
 }
 
@@ -97,68 +98,7 @@ void analyzer_get_stats(const struct analyzer *an, struct analyzer_stats *st)
 	st->alerts_suppressed = an->suppressed;
 }
 
-/* --- formatting helpers --- */
-
-const char *an_fmt_ts(const struct timespec *ts, char *buf, size_t len)
-{
-	time_t s = ts->tv_sec;
-	long us = ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 ? ts->tv_nsec / 1000 : 0;
-	struct tm tm;
-	char base[40];
-
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		vx_strlcpy(base, "1970-01-01T00:00:00", sizeof(base));
-	snprintf(buf, len, "%s.%06ldZ", base, us);
-	return buf;
-}
-
-const char *an_fmt_ns(int64_t ns, char *buf, size_t len)
-{
-	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-
-	if (ts.tv_nsec < 0) {
-		ts.tv_sec--;
-		ts.tv_nsec += 1000000000;
-	}
-	return an_fmt_ts(&ts, buf, len);
-}
-
-const char *an_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP_:
-		return "tcp";
-	case IPPROTO_UDP_:
-		return "udp";
-	case IPPROTO_ICMP_:
-		return "icmp";
-	case IPPROTO_ICMP6_:
-		return "icmpv6";
-	case 47:
-		return "gre";
-	case 50:
-		return "esp";
-	case 132:
-		return "sctp";
-	default:
-		return "other";
-	}
-}
-
-const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len)
-{
-	char h[ADDR_STRLEN];
-
-	addr_fmt(a, h, sizeof(h));
-	if (!ports)
-		snprintf(buf, len, "%s", h);
-	else if (a->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", h, port);
-	else
-		snprintf(buf, len, "%s:%u", h, port);
-	return buf;
-}
+/* --- formatting helpers (the generic ones are in alert.c) --- */
 
 /* direction: seen from the mirrored ENI; NULL when that is unknown. */
 static const char *direction(const struct addr *mirror, const struct addr *src,
@@ -173,25 +113,9 @@ static const char *direction(const struct addr *mirror, const struct addr *src,
 	return NULL;
 }
 
-const char *an_icmp_advice(const struct addr *a)
-{
-	return a->family == AF_INET6 ? "ICMPv6 type 2 (packet too big)"
-	                             : "ICMP type 3 code 4 (fragmentation needed)";
-}
-
-bool an_has_ports(const struct packet *p)
-{
-	return (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_) && (p->flags & PKT_HAS_L4);
-}
-
 uint32_t an_tcpip_hdr(const struct addr *a)
 {
 	return a->family == AF_INET6 ? 60 : 40;
-}
-
-json_t *an_json_uint_or_null(uint32_t v)
-{
-	return v != 0 ? json_integer(v) : json_null();
 }
 
 /* --- flows --- */
@@ -223,7 +147,7 @@ struct an_flow an_flow_of(const struct flow *f, int x)
 {
 	struct an_flow fl = {.proto = f->key.proto};
 
-	fl.ports = f->key.proto == IPPROTO_TCP_ || f->key.proto == IPPROTO_UDP_;
+	fl.ports = packet_proto_has_ports(f->key.proto);
 	fl.src = flow_side_addr(f, x, &fl.sport);
 	fl.dst = flow_side_addr(f, !x, &fl.dport);
 	return fl;
@@ -249,7 +173,7 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 	json_t *o;
 
 	/* The automatic "capture" session of -r has no VNI: null. */
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", an_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", alert_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
 	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
 	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
 	if (o == NULL)
@@ -258,7 +182,7 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 		json_object_set_new(o, "direction", json_string(dir));
 	json_object_set_new(
 	    o, "flow",
-	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", an_proto_name(fl->proto), "src",
+	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", alert_proto_name(fl->proto), "src",
 	              addr_fmt(fl->src, s, sizeof(s)), "sport", port_json(fl->ports, fl->sport),
 	              "dst", addr_fmt(fl->dst, d, sizeof(d)), "dport",
 	              port_json(fl->ports, fl->dport)));
@@ -350,22 +274,26 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
                      const struct addr *mirror_src, const struct packet *pkt,
                      const struct pcap_ref *ref)
 {
-	struct pctx c = {an, sess, mirror_src, pkt, ref, NULL, 0};
+	struct pctx c = {an, sess, mirror_src, pkt, ref, NULL, 0, NULL};
+	unsigned ev = DET_EV_IP;
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
 	note_session(an, sess, mirror_src);
-	if (an_has_ports(pkt)) {
+	if (packet_has_ports(pkt)) {
 		an_pctx_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);
 	}
-	detect_fragment(&c);
-	detect_ptb(&c);
-	detect_oversize_df(&c);
-	detect_ptb_ignored(&c);
-	if (pkt->proto == IPPROTO_TCP_ && c.flow != NULL) {
-		detect_mss_seen(&c);
-		detect_handshake(&c);
-		detect_blackhole(&c);
+	for (size_t i = 0; i < detector_count; i++) {
+		const struct detector *d = detector_table[i];
+
+		/* An earlier detector may have looked the packet's flow up
+		 * (an_pctx_find), so DET_EV_TCP is decided per entry. */
+		if (pkt->proto == IPPROTO_TCP_ && c.flow != NULL)
+			ev |= DET_EV_TCP;
+		if ((d->events & ev) == 0)
+			continue;
+		c.state = an->dstate[i];
+		d->packet(&c, c.state);
 	}
 }

@@ -5,8 +5,8 @@
  *
  * analyzer.c owns the analyzer, the per-packet context (struct pctx) and
  * the alert plumbing (head, claim, emit); each detect_*.c file holds the
- * rules of one or two alert types and exposes one detect_* entry point
- * per rule, called from analyzer_packet() in a fixed order.
+ * rules of one or two alert types and exports one struct detector, run
+ * from analyzer_packet() in the order of detector_table[] (detector.h).
  */
 #ifndef VXMIRROR_ANALYZER_INT_H
 #define VXMIRROR_ANALYZER_INT_H
@@ -14,11 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vxmirror/alert.h"
 #include "vxmirror/analyzer.h"
+#include "vxmirror/detector.h"
 #include "vxmirror/flow.h"
-
-#define DEFAULT_RETRANSMIT_THRESHOLD 3
-#define DEFAULT_FRAGMENT_INTERVAL    60 /* seconds */
 
 #define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
 
@@ -30,16 +29,12 @@ struct an_sess {
 	char name[CONFIG_NAME_MAX];
 };
 
-struct mss_xs;  /* detect_mss.c: handshakes seen on several sessions */
-struct frag_rl; /* detect_frag.c: per-session rate limit of `fragmented` */
-
 struct analyzer {
 	struct analyzer_conf conf;
 	analyzer_alert_cb cb;
 	void *cb_arg;
 	struct flow_table *flows;
-	struct mss_xs *xs;
-	struct frag_rl *frags;
+	void **dstate; /* per detector_table[] entry: its state, or NULL */
 	uint64_t alerts[ALERT__MAX];
 	uint64_t suppressed;
 	/* The sessions this analyzer has seen packets of (by VNI), so that a
@@ -60,6 +55,7 @@ struct pctx {
 	const struct pcap_ref *ref;
 	struct flow *flow; /* NULL until the packet needs one */
 	int side;          /* the sender's side of flow */
+	void *state;       /* the running detector's state (struct detector) */
 };
 
 /* The directed flow an alert is about (the alert's "flow" object). */
@@ -72,17 +68,6 @@ struct an_flow {
 
 /* --- formatting (analyzer.c) --- */
 
-/* an_fmt_ts: RFC 3339 UTC with microseconds, "2026-11-23T08:56:11.123456Z". */
-const char *an_fmt_ts(const struct timespec *ts, char *buf, size_t len);
-/* an_fmt_ns: the same for packet time in nanoseconds. */
-const char *an_fmt_ns(int64_t ns, char *buf, size_t len);
-const char *an_proto_name(uint8_t proto);
-/* an_fmt_ep: "198.18.1.1:443", "[2001:db8::1]:443", or the bare address without ports. */
-const char *an_fmt_ep(const struct addr *a, bool ports, uint16_t port, char *buf, size_t len);
-/* an_icmp_advice: the ICMP error PMTUD needs, for this address family. */
-const char *an_icmp_advice(const struct addr *a);
-/* an_has_ports: TCP or UDP with its header decoded; these always get a flow entry. */
-bool an_has_ports(const struct packet *p);
 /* an_tcpip_hdr: IP + TCP header bytes without options: 40 (IPv4) or 60 (IPv6). */
 uint32_t an_tcpip_hdr(const struct addr *a);
 
@@ -112,31 +97,5 @@ json_t *an_alert_new(const struct pctx *c, enum alert_type t, const char *severi
 /* an_alert_emit: add message, advice and pcap, hand the alert over, release it. */
 void an_alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
                    const char *advice);
-/* an_json_uint_or_null: an integer, or null when v is 0 ("not known"). */
-json_t *an_json_uint_or_null(uint32_t v);
-
-/* --- the detections, in the order analyzer_packet() runs them --- */
-
-/* detect_fragment: `fragmented` (detect_frag.c). */
-void detect_fragment(struct pctx *c);
-struct frag_rl *frag_rl_new(void);
-void frag_rl_free(struct frag_rl *);
-
-/* detect_ptb: `icmp_ptb` for an ICMP PTB; records it on the quoted flow (detect_icmp.c). */
-void detect_ptb(struct pctx *c);
-/* detect_oversize_df: `oversize_df` (detect_oversize.c). */
-void detect_oversize_df(struct pctx *c);
-/* detect_ptb_ignored: `ptb_ignored` (detect_icmp.c). */
-void detect_ptb_ignored(struct pctx *c);
-
-/* detect_mss_seen: remember a SYN/SYN-ACK for the cross-session check (detect_mss.c). */
-void detect_mss_seen(struct pctx *c);
-/* detect_handshake: `mss_exceeds_path_mtu` and `mss_clamp_asymmetry` (detect_mss.c). */
-void detect_handshake(struct pctx *c);
-struct mss_xs *mss_xs_new(void);
-void mss_xs_free(struct mss_xs *);
-
-/* detect_blackhole: `pmtud_blackhole` and its fallback follow-up (detect_blackhole.c). */
-void detect_blackhole(struct pctx *c);
 
 #endif

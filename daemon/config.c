@@ -105,11 +105,16 @@ static void config_defaults(struct config *cfg)
 	cfg->sessions = NULL;
 	cfg->nsessions = 0;
 	cfg->offline_session = NULL;
-	cfg->analyzer.retransmit_threshold = 3;
-	cfg->analyzer.max_flows = 100000;
-	cfg->analyzer.flow_timeout = 5 * 60;
-	cfg->analyzer.closed_timeout = 30;
-	cfg->analyzer.fragment_alert_interval = 60;
+	config_analyzer_defaults(&cfg->analyzer);
+}
+
+void config_analyzer_defaults(struct analyzer_conf *a)
+{
+	a->retransmit_threshold = 3;
+	a->max_flows = 100000;
+	a->flow_timeout = 5 * 60;
+	a->closed_timeout = 30;
+	a->fragment_alert_interval = 60;
 }
 
 /* --- errors ------------------------------------------------------------ */

@@ -112,7 +112,7 @@ static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_
 		    adv, len,
 		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
 		    "and lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s",
-		    an_icmp_advice(s), sh, sh, b->mtu, b->mtu > hdr ? b->mtu - hdr : 0, dh);
+		    alert_icmp_advice(s), sh, sh, b->mtu, b->mtu > hdr ? b->mtu - hdr : 0, dh);
 	else
 		snprintf(
 		    adv, len,
@@ -120,7 +120,7 @@ static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_
 		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
 		    "and lower the MTU on %s to what that hop carries",
 		    b->s->big_ip_len, sh, s->family == AF_INET6 ? " -6" : "",
-		    b->s->big_ip_len - icmp_hdr, dh, an_icmp_advice(s), sh, sh);
+		    b->s->big_ip_len - icmp_hdr, dh, alert_icmp_advice(s), sh, sh);
 }
 
 /* bh_json: the evidence both lines share. */
@@ -138,20 +138,20 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	json_object_set_new(o, "df", json_true());
 	json_object_set_new(o, "retransmits", json_integer(b->s->big_retrans));
 	json_object_set_new(o, "ptb_seen", json_false());
-	json_object_set_new(o, "largest_passed", an_json_uint_or_null(b->largest));
+	json_object_set_new(o, "largest_passed", alert_json_uint_or_null(b->largest));
 	json_object_set_new(o, "largest_passed_by_sender",
-	                    an_json_uint_or_null(b->s->acked_ip_len));
-	json_object_set_new(o, "path_mtu", an_json_uint_or_null(b->mtu));
+	                    alert_json_uint_or_null(b->s->acked_ip_len));
+	json_object_set_new(o, "path_mtu", alert_json_uint_or_null(b->mtu));
 	json_object_set_new(o, "path_mtu_source", b->mtu ? json_string(b->from) : json_null());
 	json_object_set_new(o, "first_sent",
-	                    json_string(an_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
+	                    json_string(alert_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "stalled_ms", json_integer(b->stalled_ns / 1000000));
 	json_object_set_new(o, "other_session", b->other ? json_string(b->other) : json_null());
 	json_object_set_new(o, "other_vni", b->other ? json_integer(b->other_vni) : json_null());
 	json_object_set_new(o, "other_session_saw_it",
 	                    b->other ? json_boolean(b->other_saw) : json_null());
 	json_object_set_new(o, "other_session_largest_ip_len",
-	                    b->other ? an_json_uint_or_null(b->other_largest) : json_null());
+	                    b->other ? alert_json_uint_or_null(b->other_largest) : json_null());
 }
 
 /* bh_where_text: what the other end's mirror says, for the message ("" if none). */
@@ -205,9 +205,9 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 	         "%s -> %s: a %u-byte DF segment (seq %u) was retransmitted %u times over %.1f s "
 	         "and never acknowledged, and no ICMP packet-too-big came back; %s: PMTUD black "
 	         "hole, the connection is stalled%s",
-	         an_fmt_ep(fl.src, true, fl.sport, s, sizeof(s)),
-	         an_fmt_ep(fl.dst, true, fl.dport, d, sizeof(d)), b->s->big_ip_len, b->s->big_seq,
-	         b->s->big_retrans, (double)b->stalled_ns / 1e9, why,
+	         alert_fmt_ep(fl.src, true, fl.sport, s, sizeof(s)),
+	         alert_fmt_ep(fl.dst, true, fl.dport, d, sizeof(d)), b->s->big_ip_len,
+	         b->s->big_seq, b->s->big_retrans, (double)b->stalled_ns / 1e9, why,
 	         bh_where_text(c, b, where, sizeof(where)));
 	bh_advice(c, b, adv, sizeof(adv));
 	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
@@ -271,8 +271,12 @@ static void check_recovery(struct pctx *c, int x)
 	s->flags &= (uint16_t) ~(FS_RECOVERED | FS_BH_ALERTED);
 }
 
-void detect_blackhole(struct pctx *c)
+static void detect_blackhole(struct pctx *c, void *state)
 {
+	(void)state;
 	check_stall(c, c->side);
 	check_recovery(c, !c->side);
 }
+
+const struct detector detector_blackhole = {"pmtud_blackhole", DET_EV_TCP, NULL, NULL,
+                                            detect_blackhole};

@@ -28,14 +28,9 @@ struct frag_rl {
 	struct frag_slot s[FRAG_SLOTS];
 };
 
-struct frag_rl *frag_rl_new(void)
+static void *frag_rl_new(void)
 {
 	return xcalloc(1, sizeof(struct frag_rl));
-}
-
-void frag_rl_free(struct frag_rl *rl)
-{
-	free(rl);
 }
 
 /* frag_slot: the session's slot; *fresh when it had none (it alerts at once). */
@@ -64,9 +59,7 @@ static struct frag_slot *frag_slot(struct frag_rl *rl, uint32_t vni, bool *fresh
 static void alert_frag(struct pctx *c, uint64_t n, bool first)
 {
 	const struct packet *p = c->pkt;
-	bool ports =
-	    (p->flags & PKT_HAS_L4) && (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_);
-	struct an_flow fl = {p->proto, ports, &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	char s[ADDR_STRLEN], d[ADDR_STRLEN], msg[512], adv[512];
 	json_t *o;
 
@@ -84,7 +77,7 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	         "id %u offset %u: a packet without DF%s was bigger than a link on its path",
 	         (unsigned long long)n, n == 1 ? "" : "s", c->sess->name,
 	         first ? "" : " since the last alert", addr_fmt(&p->src, s, sizeof(s)),
-	         addr_fmt(&p->dst, d, sizeof(d)), an_proto_name(p->proto), p->ip_id, p->frag_off,
+	         addr_fmt(&p->dst, d, sizeof(d)), alert_proto_name(p->proto), p->ip_id, p->frag_off,
 	         p->ipver == 6 ? " (fragmented by its IPv6 source)" : "");
 	snprintf(adv, sizeof(adv),
 	         "make %s send packets that fit the path (lower its MTU or datagram size, or use "
@@ -94,7 +87,7 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	an_alert_emit(c, ALERT_FRAGMENTED, o, msg, adv);
 }
 
-void detect_fragment(struct pctx *c)
+static void detect_fragment(struct pctx *c, void *state)
 {
 	int64_t now = ts_ns(&c->pkt->ts);
 	int64_t iv = (int64_t)c->an->conf.fragment_alert_interval * 1000000000;
@@ -103,7 +96,7 @@ void detect_fragment(struct pctx *c)
 
 	if (!(c->pkt->flags & PKT_FRAGMENT))
 		return;
-	s = frag_slot(c->an->frags, c->sess->vni, &fresh);
+	s = frag_slot(state, c->sess->vni, &fresh);
 	s->count++;
 	if (!fresh && now - s->last_ns < iv)
 		return;
@@ -111,3 +104,5 @@ void detect_fragment(struct pctx *c)
 	s->count = 0;
 	s->last_ns = now;
 }
+
+const struct detector detector_frag = {"fragmented", DET_EV_IP, frag_rl_new, free, detect_fragment};

@@ -47,7 +47,7 @@ static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg
 
 	addr_fmt(&p->src, r, sizeof(r));
 	addr_fmt(fl->src, sh, sizeof(sh));
-	an_fmt_ep(fl->dst, fl->ports, fl->dport, d, sizeof(d));
+	alert_fmt_ep(fl->dst, fl->ports, fl->dport, d, sizeof(d));
 	if (p->icmp_mtu != 0)
 		snprintf(mtu, sizeof(mtu), "MTU %u", p->icmp_mtu);
 	else
@@ -55,7 +55,7 @@ static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg
 	snprintf(msg, msglen,
 	         "%s told %s that its %u-byte %s packet to %s does not fit the next hop (%s): "
 	         "PMTUD is working, smaller packets should follow",
-	         r, sh, p->quoted.ip_len, an_proto_name(fl->proto), d, mtu);
+	         r, sh, p->quoted.ip_len, alert_proto_name(fl->proto), d, mtu);
 	if (p->icmp_mtu > hdr && fl->proto == IPPROTO_TCP_)
 		snprintf(
 		    adv, advlen,
@@ -80,7 +80,7 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "mtu",
-	                    an_json_uint_or_null(p->icmp_mtu)); /* 0: pre-RFC 1191 router */
+	                    alert_json_uint_or_null(p->icmp_mtu)); /* 0: pre-RFC 1191 router */
 	json_object_set_new(o, "reporter", json_string(addr_fmt(&p->src, r, sizeof(r))));
 	json_object_set_new(o, "quoted_ip_len", json_integer(p->quoted.ip_len));
 	json_object_set_new(o, "quoted_seq",
@@ -90,7 +90,7 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	an_alert_emit(c, ALERT_ICMP_PTB, o, msg, adv);
 }
 
-void detect_ptb(struct pctx *c)
+static void detect_ptb(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	const struct quoted *q = &p->quoted;
@@ -100,13 +100,13 @@ void detect_ptb(struct pctx *c)
 	bool known, created;
 	int x;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_PTB) || !(p->flags & PKT_QUOTED) || q->src.family == 0 ||
 	    q->src.family != q->dst.family)
 		return;
-	fl = (struct an_flow){
-	    q->proto, q->has_ports && (q->proto == IPPROTO_TCP_ || q->proto == IPPROTO_UDP_),
-	    &q->src,  &q->dst,
-	    q->sport, q->dport};
+	fl = (struct an_flow){q->proto, q->has_ports && packet_proto_has_ports(q->proto),
+	                      &q->src,  &q->dst,
+	                      q->sport, q->dport};
 	x = flow_key_set(&k, c->sess->vni, q->proto, &q->src, fl.ports ? q->sport : 0, &q->dst,
 	                 fl.ports ? q->dport : 0);
 	known = flow_lookup(c->an->flows, &k) != NULL;
@@ -122,7 +122,7 @@ void detect_ptb(struct pctx *c)
 static void alert_ignored(struct pctx *c, const struct flow_side *s)
 {
 	const struct packet *p = c->pkt;
-	struct an_flow fl = {p->proto, an_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[512];
 	json_t *o;
 
@@ -130,7 +130,7 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "ptb_mtu", json_integer(s->ptb_mtu));
-	json_object_set_new(o, "ptb_ts", json_string(an_fmt_ns(s->ptb_ns, ts, sizeof(ts))));
+	json_object_set_new(o, "ptb_ts", json_string(alert_fmt_ns(s->ptb_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "ip_len", json_integer(p->ip_len));
 	json_object_set_new(o, "df", json_true());
 	json_object_set_new(o, "packets_after_ptb", json_integer(s->ptb_over));
@@ -146,23 +146,24 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 		    adv, sizeof(adv),
 		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
 		    "the host firewall on %s for inbound %s",
-		    sh, an_icmp_advice(&p->src));
+		    sh, alert_icmp_advice(&p->src));
 	else
 		snprintf(
 		    adv, sizeof(adv),
 		    "the PTB reached the mirror but apparently not the sender's IP stack: check "
 		    "the host firewall on %s for inbound %s, and that PMTUD is on "
 		    "(net.ipv4.ip_no_pmtu_disc = 0)",
-		    sh, an_icmp_advice(&p->src));
+		    sh, alert_icmp_advice(&p->src));
 	an_alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
 }
 
-void detect_ptb_ignored(struct pctx *c)
+static void detect_ptb_ignored(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	struct flow_side *s;
 	int64_t dt;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT) || an_pctx_find(c) == NULL)
 		return;
 	s = &c->flow->side[c->side];
@@ -177,3 +178,7 @@ void detect_ptb_ignored(struct pctx *c)
 	    an_alert_claim(c->an, c->flow, c->side, ALERT_PTB_IGNORED))
 		alert_ignored(c, s);
 }
+
+const struct detector detector_ptb = {"icmp_ptb", DET_EV_IP, NULL, NULL, detect_ptb};
+const struct detector detector_ptb_ignored = {"ptb_ignored", DET_EV_IP, NULL, NULL,
+                                              detect_ptb_ignored};

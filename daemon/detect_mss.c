@@ -57,14 +57,9 @@ struct mss_xs {
 	struct xs_entry e[XS_SLOTS];
 };
 
-struct mss_xs *mss_xs_new(void)
+static void *mss_xs_new(void)
 {
 	return xcalloc(1, sizeof(struct mss_xs));
-}
-
-void mss_xs_free(struct mss_xs *xs)
-{
-	free(xs);
 }
 
 /* --- mss_exceeds_path_mtu --- */
@@ -127,7 +122,7 @@ static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *a
 	snprintf(adv, advlen,
 	         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s; until "
 	         "then %s must reach %s",
-	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, an_icmp_advice(e->sender), sh);
+	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, alert_icmp_advice(e->sender), sh);
 }
 
 static void alert_mss(struct pctx *c, const struct mss_eval *e)
@@ -224,13 +219,13 @@ static void alert_clamp(struct pctx *c, const struct clamp *k)
 	json_object_set_new(o, "evidence", json_string(k->other ? "two_sessions" : "path_mtu"));
 	json_object_set_new(o, "sender", json_string(addr_fmt(fl.src, sh, sizeof(sh))));
 	json_object_set_new(o, "clamped_segment", json_string(k->syn ? "syn" : "synack"));
-	json_object_set_new(o, "mss_clamped_from", an_json_uint_or_null(k->from));
+	json_object_set_new(o, "mss_clamped_from", alert_json_uint_or_null(k->from));
 	json_object_set_new(o, "mss_clamped_to", json_integer(k->to));
 	json_object_set_new(o, "mss_unclamped", json_integer(k->unclamped));
 	json_object_set_new(o, "effective_send_size", json_integer(k->send_size));
-	json_object_set_new(o, "path_mtu", an_json_uint_or_null(mtu));
+	json_object_set_new(o, "path_mtu", alert_json_uint_or_null(mtu));
 	json_object_set_new(o, "path_mtu_source", mtu ? json_string(from) : json_null());
-	json_object_set_new(o, "path_mtu_reverse", an_json_uint_or_null(rmtu));
+	json_object_set_new(o, "path_mtu_reverse", alert_json_uint_or_null(rmtu));
 	json_object_set_new(o, "path_mtu_reverse_source", rmtu ? json_string(rfrom) : json_null());
 	json_object_set_new(o, "other_session",
 	                    k->other ? json_string(k->other->session) : json_null());
@@ -321,7 +316,7 @@ static void xs_evaluate(struct pctx *c, const struct xs_entry *e, const struct x
 		raise_clamp(c, &k);
 }
 
-void detect_mss_seen(struct pctx *c)
+static void detect_mss_seen(struct pctx *c)
 {
 	const struct packet *p = c->pkt;
 	int64_t now = ts_ns(&p->ts);
@@ -335,7 +330,7 @@ void detect_mss_seen(struct pctx *c)
 	    !(p->flags & PKT_HAS_MSS) || (p->flags & PKT_L4_TRUNCATED))
 		return;
 	xs_key(p, &k, &init, &isn);
-	if ((e = xs_find(c->an->xs, &k, isn, now, &slot)) == NULL) {
+	if ((e = xs_find(c->state, &k, isn, now, &slot)) == NULL) {
 		e = slot;
 		memset(e, 0, sizeof(*e));
 		e->key = k;
@@ -364,7 +359,7 @@ static bool xs_decided(struct pctx *c)
 	int init;
 
 	xs_key(c->pkt, &k, &init, &isn);
-	e = xs_find(c->an->xs, &k, isn, ts_ns(&c->pkt->ts), NULL);
+	e = xs_find(c->state, &k, isn, ts_ns(&c->pkt->ts), NULL);
 	return e != NULL && xs_complete(e);
 }
 
@@ -408,7 +403,7 @@ static void check_straddle(struct pctx *c)
 }
 
 /* detect_handshake: once per connection, when the SYN-ACK completes it. */
-void detect_handshake(struct pctx *c)
+static void detect_handshake(struct pctx *c)
 {
 	struct flow *f = c->flow;
 
@@ -421,3 +416,13 @@ void detect_handshake(struct pctx *c)
 	if (!xs_decided(c))
 		check_straddle(c);
 }
+
+/* mss_packet: remember a SYN/SYN-ACK for the cross-session check, then the handshake rules. */
+static void mss_packet(struct pctx *c, void *state)
+{
+	(void)state; /* also c->state, which xs_find() reads */
+	detect_mss_seen(c);
+	detect_handshake(c);
+}
+
+const struct detector detector_mss = {"mss", DET_EV_TCP, mss_xs_new, free, mss_packet};

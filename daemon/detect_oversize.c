@@ -12,39 +12,41 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
                           size_t msglen, char *adv, size_t advlen)
 {
 	const struct packet *p = c->pkt;
-	bool ports = an_has_ports(p);
+	bool ports = packet_has_ports(p);
 	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
 	uint32_t hdr = an_tcpip_hdr(&p->src);
 
 	addr_fmt(&p->src, sh, sizeof(sh));
 	addr_fmt(&p->dst, dh, sizeof(dh));
-	snprintf(
-	    msg, msglen,
-	    "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
-	    "so it will be dropped",
-	    an_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
-	    an_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len, an_proto_name(p->proto),
-	    p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu, from);
+	snprintf(msg, msglen,
+	         "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
+	         "so it will be dropped",
+	         alert_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
+	         alert_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len,
+	         alert_proto_name(p->proto),
+	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu,
+	         from);
 	if (p->proto == IPPROTO_TCP_ && mtu > hdr)
 		snprintf(adv, advlen,
 		         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards "
 		         "%s, and allow %s back to %s so PMTUD can work",
-		         sh, mtu, mtu - hdr, dh, an_icmp_advice(&p->src), sh);
+		         sh, mtu, mtu - hdr, dh, alert_icmp_advice(&p->src), sh);
 	else
 		snprintf(adv, advlen,
 		         "lower the MTU on %s to %u (or send smaller datagrams), and allow %s "
 		         "back to %s so PMTUD can work",
-		         sh, mtu, an_icmp_advice(&p->src), sh);
+		         sh, mtu, alert_icmp_advice(&p->src), sh);
 }
 
-void detect_oversize_df(struct pctx *c)
+static void detect_oversize_df(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	char from[ADDR_STRLEN + 16], msg[512], adv[512];
-	struct an_flow fl = {p->proto, an_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
 	uint32_t mtu;
 	json_t *o;
 
+	(void)state; /* no per-worker state */
 	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT))
 		return;
 	mtu = path_mtu_lookup(c->sess, &p->dst, NULL, 0); /* no formatting per packet */
@@ -64,3 +66,6 @@ void detect_oversize_df(struct pctx *c)
 	oversize_text(c, mtu, from, msg, sizeof(msg), adv, sizeof(adv));
 	an_alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
 }
+
+const struct detector detector_oversize = {"oversize_df", DET_EV_IP, NULL, NULL,
+                                           detect_oversize_df};

@@ -1,5 +1,6 @@
 /*
  * flow.c - the analyzer's bidirectional flow table (see flow.h).
+ * The tracked-segment state machine of pmtud_blackhole is in segtrack.c.
  *
  * A chained hash over entries allocated in chunks (so pointers stay valid
  * and nothing is allocated per packet), keyed with SipHash-1-3 under a
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "vxmirror/flow.h"
+#include "vxmirror/segtrack.h"
 #include "vxmirror/util.h"
 
 static_assert(sizeof(struct flow_key) == 44, "struct flow_key must have no implicit padding");
@@ -240,8 +242,7 @@ int flow_key_set(struct flow_key *k, uint32_t vni, uint8_t proto, const struct a
 
 int flow_key_make(struct flow_key *k, uint32_t vni, const struct packet *pkt)
 {
-	bool ports =
-	    (pkt->proto == IPPROTO_TCP_ || pkt->proto == IPPROTO_UDP_) && (pkt->flags & PKT_HAS_L4);
+	bool ports = packet_has_ports(pkt);
 
 	return flow_key_set(k, vni, pkt->proto, &pkt->src, ports ? pkt->sport : 0, &pkt->dst,
 	                    ports ? pkt->dport : 0);
@@ -322,12 +323,6 @@ static void flow_restart(struct flow_table *t, struct flow *f, int64_t now_ns)
 		flow_move(t, f, LIST_OPEN);
 }
 
-/* seq_in: s lies in [lo, hi) in sequence space. */
-static bool seq_in(uint32_t s, uint32_t lo, uint32_t hi)
-{
-	return !seq_after(lo, s) && seq_after(hi, s);
-}
-
 static void account_mss(struct flow_side *s, const struct packet *pkt)
 {
 	s->flags &= (uint16_t) ~(FS_HAS_MSS | FS_MSS_UNKNOWN);
@@ -355,80 +350,6 @@ static void account_seq(struct flow_side *s, const struct packet *pkt)
 	s->flags |= FS_ACK;
 }
 
-/* big_start: track this segment of side s (see struct flow_side). */
-static void big_start(struct flow_side *s, const struct packet *pkt, bool rexmit)
-{
-	s->flags &= (uint16_t) ~(FS_BIG_SHRUNK | FS_RECOVERED | FS_BH_ALERTED | FS_BH_FOLLOWUP);
-	s->flags |= FS_BIG;
-	s->big_seq = pkt->seq;
-	s->big_end = pkt->seq + pkt->payload_len;
-	s->big_ip_len = pkt->ip_len;
-	s->big_retrans = rexmit ? 1 : 0;
-	s->fallback_ip_len = 0;
-	s->big_first_ns = ts_ns(&pkt->ts);
-}
-
-/* big_again: another segment from a side with a tracked segment. */
-static void big_again(struct flow_side *s, const struct flow_side *peer, const struct packet *pkt,
-                      bool rexmit)
-{
-	uint32_t end = pkt->seq + pkt->payload_len;
-
-	if (pkt->seq == s->big_seq && pkt->ip_len >= s->big_ip_len) {
-		/* A zero window makes the peer drop data on purpose: not evidence. */
-		if (rexmit && !(peer->flags & FS_ZERO_WIN) && s->big_retrans < UINT16_MAX)
-			s->big_retrans++;
-		s->big_ip_len = pkt->ip_len;
-		if (seq_after(end, s->big_end))
-			s->big_end = end;
-	} else if (pkt->ip_len < s->big_ip_len && seq_in(pkt->seq, s->big_seq, s->big_end)) {
-		s->flags |= FS_BIG_SHRUNK;
-		s->fallback_ip_len = MAX(s->fallback_ip_len, pkt->ip_len);
-	} else if (rexmit && seq_after(s->big_seq, pkt->seq) && pkt->ip_len > s->acked_ip_len &&
-	           !(s->flags & FS_BH_ALERTED)) {
-		/* An older segment is outstanding (its first copy was not mirrored):
-		 * a timeout retransmits the oldest one, so follow that. */
-		big_start(s, pkt, true);
-	}
-}
-
-/* track_segment: a data segment sent by s, before its seq_next is updated. */
-static void track_segment(struct flow_side *s, const struct flow_side *peer,
-                          const struct packet *pkt)
-{
-	uint32_t end = pkt->seq + pkt->payload_len;
-	bool rexmit = (s->flags & FS_SEQ) && seq_after(s->seq_next, pkt->seq);
-
-	/* Only DF sizes say anything about the path: others may be fragmented. */
-	if (pkt->payload_len == 0 || !(pkt->flags & PKT_DF) || (pkt->flags & PKT_FRAGMENT) ||
-	    (pkt->tcp_flags & (TH_SYN | TH_RST)))
-		return;
-	if ((peer->flags & FS_ACK) && !seq_after(end, peer->ack_max))
-		return; /* already acknowledged: a spurious retransmission */
-	if (s->flags & FS_BIG)
-		big_again(s, peer, pkt, rexmit);
-	else if (pkt->ip_len > s->acked_ip_len)
-		big_start(s, pkt, rexmit);
-}
-
-/* track_ack: `ack` from the peer of s; settles s's tracked segment once it covers it. */
-static void track_ack(struct flow_side *s, uint32_t ack)
-{
-	if (!(s->flags & FS_BIG) || !seq_after(ack, s->big_seq))
-		return;
-	if (s->flags & FS_BIG_SHRUNK) {
-		/* Smaller pieces got through, not the big segment. */
-		s->flags |= FS_RECOVERED;
-		s->acked_ip_len = MAX(s->acked_ip_len, s->fallback_ip_len);
-	} else if (!seq_after(s->big_end, ack)) {
-		s->acked_ip_len = MAX(s->acked_ip_len, s->big_ip_len);
-		s->flags &= (uint16_t)~FS_BH_ALERTED;
-	} else {
-		s->flags &= (uint16_t)~FS_BH_ALERTED; /* partly acked: unclear, forget it */
-	}
-	s->flags &= (uint16_t)~FS_BIG;
-}
-
 static void account_tcp(struct flow_table *t, struct flow *f, int side, const struct packet *pkt)
 {
 	struct flow_side *s = &f->side[side], *peer = &f->side[!side];
@@ -444,9 +365,9 @@ static void account_tcp(struct flow_table *t, struct flow *f, int side, const st
 		if (peer->flags & FS_SYN)
 			f->state |= FLOW_HANDSHAKE;
 	}
-	track_segment(s, peer, pkt);
+	segtrack_segment(s, peer, pkt);
 	if ((th & TH_ACK) && !(th & (TH_SYN | TH_RST))) {
-		track_ack(peer, pkt->ack);
+		segtrack_ack(peer, pkt->ack);
 		if (pkt->tcp_win == 0)
 			s->flags |= FS_ZERO_WIN;
 		else

@@ -52,6 +52,8 @@ struct analyzer_stats {
 	uint64_t alerts_suppressed; /* duplicates per flow and type */
 };
 
+/* analyzer_new: conf must be complete (config_load() fills every key);
+ * NULL means config_analyzer_defaults(). */
 struct analyzer *analyzer_new(const struct analyzer_conf *, analyzer_alert_cb, void *arg);
 void analyzer_free(struct analyzer *);
 

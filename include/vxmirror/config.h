@@ -98,6 +98,8 @@ struct config *config_load(const char *path, struct config_errors *errs);
 struct config *config_load_string(const char *name, const char *yaml, size_t len,
                                   struct config_errors *errs);
 void config_free(struct config *);
+/* config_analyzer_defaults: the analyzer section's defaults (config_defaults() uses it). */
+void config_analyzer_defaults(struct analyzer_conf *);
 void config_errors_print(const struct config_errors *, const char *path, FILE *);
 void config_errors_free(struct config_errors *);
 

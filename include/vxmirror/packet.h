@@ -185,6 +185,19 @@ enum decode_err decode_geneve(const uint8_t *p, size_t len, uint16_t *proto, siz
  */
 enum decode_err decode_ip(struct packet *pkt, const uint8_t *p, size_t len);
 
+/* packet_proto_has_ports: the protocol's header carries ports (TCP, UDP). */
+static inline bool packet_proto_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_;
+}
+
+/* packet_has_ports: TCP or UDP with its header decoded; these always get a
+ * flow entry.  The one test of "this packet has ports" the analyzer uses. */
+static inline bool packet_has_ports(const struct packet *p)
+{
+	return packet_proto_has_ports(p->proto) && (p->flags & PKT_HAS_L4);
+}
+
 /* packet_payload_cap: L4 payload bytes actually captured (may be < payload_len). */
 size_t packet_payload_cap(const struct packet *);
 
