@@ -3,6 +3,7 @@
  * protocol names, endpoints, the ICMP advice text, "unknown" numbers.
  * No analyzer state: these are pure functions of their arguments.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -80,4 +81,106 @@ const char *alert_icmp_advice(const struct addr *a)
 json_t *alert_json_uint_or_null(uint32_t v)
 {
 	return v != 0 ? json_integer(v) : json_null();
+}
+
+static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
+
+static const char *const alert_names[ALERT__MAX] = {
+    [ALERT_OVERSIZE_DF] = "oversize_df",
+    [ALERT_MSS_EXCEEDS_PATH_MTU] = "mss_exceeds_path_mtu",
+    [ALERT_MSS_CLAMP_ASYMMETRY] = "mss_clamp_asymmetry",
+    [ALERT_PMTUD_BLACKHOLE] = "pmtud_blackhole",
+    [ALERT_ICMP_PTB] = "icmp_ptb",
+    [ALERT_PTB_IGNORED] = "ptb_ignored",
+    [ALERT_FRAGMENTED] = "fragmented",
+};
+
+const char *alert_type_name(enum alert_type t)
+{
+	return (unsigned)t < ALERT__MAX ? alert_names[t] : "unknown";
+}
+
+/* direction: seen from the mirrored ENI; NULL when that is unknown. */
+static const char *alert_direction(const struct addr *mirror, const struct addr *src,
+                                   const struct addr *dst)
+{
+	if (mirror == NULL)
+		return NULL;
+	if (addr_eq(mirror, src))
+		return "egress";
+	if (addr_eq(mirror, dst))
+		return "ingress";
+	return NULL;
+}
+
+struct alert_flow alert_flow_of(const struct flow *f, int x)
+{
+	struct alert_flow fl = {.proto = f->key.proto};
+
+	fl.ports = packet_proto_has_ports(f->key.proto);
+	fl.src = flow_side_addr(f, x, &fl.sport);
+	fl.dst = flow_side_addr(f, !x, &fl.dport);
+	return fl;
+}
+
+/* --- building and emitting alerts --- */
+
+static json_t *port_json(bool ports, uint16_t port)
+{
+	return ports ? json_integer(port) : json_null();
+}
+
+json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
+                  const struct alert_flow *fl)
+{
+	char ts[64], s[ADDR_STRLEN], d[ADDR_STRLEN];
+	const char *dir = alert_direction(c->mirror_src, fl->src, fl->dst);
+	json_t *o;
+
+	/* The automatic "capture" session of -r has no VNI: null. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", alert_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
+	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
+	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
+	if (o == NULL)
+		return NULL;
+	if (dir != NULL)
+		json_object_set_new(o, "direction", json_string(dir));
+	json_object_set_new(
+	    o, "flow",
+	    json_pack("{s:s, s:s, s:o, s:s, s:o}", "proto", alert_proto_name(fl->proto), "src",
+	              addr_fmt(fl->src, s, sizeof(s)), "sport", port_json(fl->ports, fl->sport),
+	              "dst", addr_fmt(fl->dst, d, sizeof(d)), "dport",
+	              port_json(fl->ports, fl->dport)));
+	return o;
+}
+
+void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
+                const char *advice)
+{
+	struct alert_sink *sk = c->sink;
+
+	json_object_set_new(o, "message", json_string(message));
+	json_object_set_new(o, "advice", json_string(advice));
+	if (c->ref != NULL)
+		json_object_set_new(o, "pcap",
+		                    json_pack("{s:s, s:I}", "file", c->ref->file, "frame",
+		                              (json_int_t)c->ref->frame));
+	else
+		json_object_set_new(o, "pcap", json_null());
+	sk->counts[t]++;
+	if (sk->cb != NULL)
+		sk->cb(sk->arg, t, o);
+	json_decref(o);
+}
+
+bool alert_claim(struct alert_sink *sk, struct flow *f, int side, enum alert_type t)
+{
+	uint8_t bit = (uint8_t)(1u << t);
+
+	if (f->side[side].alerted & bit) {
+		sk->suppressed++;
+		return false;
+	}
+	f->side[side].alerted |= bit;
+	return true;
 }

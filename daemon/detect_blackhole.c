@@ -19,7 +19,8 @@
  */
 #include <stdio.h>
 
-#include "analyzer_int.h"
+#include "vxmirror/alert.h"
+#include "vxmirror/detector.h"
 #include "vxmirror/util.h"
 
 /* Below these no path drops a packet for its size: IPv6 links carry 1280
@@ -50,12 +51,12 @@ struct bh {
 static void bh_where(const struct pctx *c, struct bh *b)
 {
 	const struct flow_side *os;
-	const struct an_sess *e;
+	const struct det_session *e;
 	struct flow *o;
 	int n = 0;
 
 	b->other = NULL;
-	while ((o = an_other_copy(c, &n, &e)) != NULL) {
+	while ((o = det_other_copy(c, &n, &e)) != NULL) {
 		os = &o->side[b->x];
 		if (os->packets == 0)
 			continue; /* nothing from this sender there: another path */
@@ -75,7 +76,7 @@ static void bh_init(const struct pctx *c, int x, struct bh *b)
 	b->x = x;
 	b->s = &c->flow->side[x];
 	b->peer = &c->flow->side[!x];
-	b->mtu = an_path_mtu(c, c->flow, !x, b->from, sizeof(b->from));
+	b->mtu = det_path_mtu(c, c->flow, !x, b->from, sizeof(b->from));
 	b->largest = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
 	b->confirmed = b->mtu != 0 && b->s->big_ip_len > b->mtu;
 	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
@@ -103,7 +104,7 @@ static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_
 	const struct addr *s = flow_side_addr(c->flow, b->x, NULL);
 	const struct addr *d = flow_side_addr(c->flow, !b->x, NULL);
 	char sh[ADDR_STRLEN], dh[ADDR_STRLEN];
-	uint32_t hdr = an_tcpip_hdr(s), icmp_hdr = s->family == AF_INET6 ? 48 : 28;
+	uint32_t hdr = det_tcpip_hdr(s), icmp_hdr = s->family == AF_INET6 ? 48 : 28;
 
 	addr_fmt(s, sh, sizeof(sh));
 	addr_fmt(d, dh, sizeof(dh));
@@ -181,12 +182,12 @@ static const char *bh_where_text(const struct pctx *c, const struct bh *b, char 
 
 static void alert_stall(struct pctx *c, const struct bh *b)
 {
-	struct an_flow fl = an_flow_of(c->flow, b->x);
+	struct alert_flow fl = alert_flow_of(c->flow, b->x);
 	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[1280], adv[512];
 	char where[384];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_PMTUD_BLACKHOLE, "critical", &fl);
+	o = alert_new(c, ALERT_PMTUD_BLACKHOLE, "critical", &fl);
 	if (o == NULL)
 		return;
 	bh_json(o, b, c->flow);
@@ -210,16 +211,16 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 	         b->s->big_seq, b->s->big_retrans, (double)b->stalled_ns / 1e9, why,
 	         bh_where_text(c, b, where, sizeof(where)));
 	bh_advice(c, b, adv, sizeof(adv));
-	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
+	alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
 }
 
 static void alert_fallback(struct pctx *c, const struct bh *b)
 {
-	struct an_flow fl = an_flow_of(c->flow, b->x);
+	struct alert_flow fl = alert_flow_of(c->flow, b->x);
 	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], msg[768], adv[512];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_PMTUD_BLACKHOLE, "warning", &fl);
+	o = alert_new(c, ALERT_PMTUD_BLACKHOLE, "warning", &fl);
 	if (o == NULL)
 		return;
 	bh_json(o, b, c->flow);
@@ -235,7 +236,7 @@ static void alert_fallback(struct pctx *c, const struct bh *b)
 	         sh, b->s->fallback_ip_len, b->s->big_ip_len, b->s->big_seq,
 	         (double)b->stalled_ns / 1e9, dh, b->s->big_ip_len);
 	bh_advice(c, b, adv, sizeof(adv));
-	an_alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
+	alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
 }
 
 /* check_stall: the packet from side x is a retransmission of its tracked segment. */
@@ -245,11 +246,11 @@ static void check_stall(struct pctx *c, int x)
 	const struct packet *p = c->pkt;
 	struct bh b;
 
-	if (!(s->flags & FS_BIG) || s->big_retrans < c->an->conf.retransmit_threshold ||
+	if (!(s->flags & FS_BIG) || s->big_retrans < c->conf->retransmit_threshold ||
 	    p->seq != s->big_seq || p->payload_len == 0 || p->ip_len < s->big_ip_len)
 		return;
 	bh_init(c, x, &b);
-	if (!bh_applies(c, &b) || !an_alert_claim(c->an, c->flow, x, ALERT_PMTUD_BLACKHOLE))
+	if (!bh_applies(c, &b) || !alert_claim(c->sink, c->flow, x, ALERT_PMTUD_BLACKHOLE))
 		return;
 	s->flags |= FS_BH_ALERTED;
 	alert_stall(c, &b);

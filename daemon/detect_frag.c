@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "analyzer_int.h"
+#include "vxmirror/alert.h"
+#include "vxmirror/detector.h"
 #include "vxmirror/util.h"
 
 #define FRAG_SLOTS 64 /* power of two */
@@ -59,11 +60,12 @@ static struct frag_slot *frag_slot(struct frag_rl *rl, uint32_t vni, bool *fresh
 static void alert_frag(struct pctx *c, uint64_t n, bool first)
 {
 	const struct packet *p = c->pkt;
-	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct alert_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport,
+	                        p->dport};
 	char s[ADDR_STRLEN], d[ADDR_STRLEN], msg[512], adv[512];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_FRAGMENTED, "info", &fl);
+	o = alert_new(c, ALERT_FRAGMENTED, "info", &fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "fragments", json_integer((json_int_t)n));
@@ -71,7 +73,7 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	json_object_set_new(o, "frag_off", json_integer(p->frag_off));
 	/* A first fragment has MF set; for a later one struct packet does not say. */
 	json_object_set_new(o, "mf", p->frag_off == 0 ? json_true() : json_null());
-	json_object_set_new(o, "interval_s", json_integer(c->an->conf.fragment_alert_interval));
+	json_object_set_new(o, "interval_s", json_integer(c->conf->fragment_alert_interval));
 	snprintf(msg, sizeof(msg),
 	         "%llu IP fragment%s seen on session %s%s, e.g. %s -> %s %s "
 	         "id %u offset %u: a packet without DF%s was bigger than a link on its path",
@@ -84,13 +86,13 @@ static void alert_frag(struct pctx *c, uint64_t n, bool first)
 	         "PMTUD with DF): fragments cost reassembly, and many firewalls and load "
 	         "balancers drop or mishandle non-first fragments",
 	         s);
-	an_alert_emit(c, ALERT_FRAGMENTED, o, msg, adv);
+	alert_emit(c, ALERT_FRAGMENTED, o, msg, adv);
 }
 
 static void detect_fragment(struct pctx *c, void *state)
 {
 	int64_t now = ts_ns(&c->pkt->ts);
-	int64_t iv = (int64_t)c->an->conf.fragment_alert_interval * 1000000000;
+	int64_t iv = (int64_t)c->conf->fragment_alert_interval * 1000000000;
 	struct frag_slot *s;
 	bool fresh;
 

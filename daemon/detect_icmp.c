@@ -11,7 +11,8 @@
  */
 #include <stdio.h>
 
-#include "analyzer_int.h"
+#include "vxmirror/alert.h"
+#include "vxmirror/detector.h"
 
 #define PTB_GRACE_NS  (100 * (int64_t)1000000)   /* packets already queued when the PTB came */
 #define PTB_WINDOW_NS (10 * (int64_t)1000000000) /* later, a PMTU cache may expire by design */
@@ -39,11 +40,11 @@ static void ptb_record(struct flow_side *s, const struct packet *p)
 	s->ptb_ns = ts_ns(&p->ts);
 }
 
-static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg, size_t msglen,
+static void ptb_text(const struct packet *p, const struct alert_flow *fl, char *msg, size_t msglen,
                      char *adv, size_t advlen)
 {
 	char r[ADDR_STRLEN], sh[ADDR_STRLEN], d[ADDR_STRLEN + 8], mtu[48];
-	uint32_t hdr = an_tcpip_hdr(fl->src);
+	uint32_t hdr = det_tcpip_hdr(fl->src);
 
 	addr_fmt(&p->src, r, sizeof(r));
 	addr_fmt(fl->src, sh, sizeof(sh));
@@ -70,13 +71,13 @@ static void ptb_text(const struct packet *p, const struct an_flow *fl, char *msg
 		    sh);
 }
 
-static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
+static void alert_ptb(struct pctx *c, const struct alert_flow *fl, bool known)
 {
 	const struct packet *p = c->pkt;
 	char r[ADDR_STRLEN], msg[512], adv[512];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_ICMP_PTB, "info", fl);
+	o = alert_new(c, ALERT_ICMP_PTB, "info", fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "mtu",
@@ -87,14 +88,14 @@ static void alert_ptb(struct pctx *c, const struct an_flow *fl, bool known)
 	                    p->quoted.has_seq ? json_integer(p->quoted.seq) : json_null());
 	json_object_set_new(o, "flow_known", json_boolean(known));
 	ptb_text(p, fl, msg, sizeof(msg), adv, sizeof(adv));
-	an_alert_emit(c, ALERT_ICMP_PTB, o, msg, adv);
+	alert_emit(c, ALERT_ICMP_PTB, o, msg, adv);
 }
 
 static void detect_ptb(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	const struct quoted *q = &p->quoted;
-	struct an_flow fl;
+	struct alert_flow fl;
 	struct flow_key k;
 	struct flow *f;
 	bool known, created;
@@ -104,16 +105,16 @@ static void detect_ptb(struct pctx *c, void *state)
 	if (!(p->flags & PKT_PTB) || !(p->flags & PKT_QUOTED) || q->src.family == 0 ||
 	    q->src.family != q->dst.family)
 		return;
-	fl = (struct an_flow){q->proto, q->has_ports && packet_proto_has_ports(q->proto),
-	                      &q->src,  &q->dst,
-	                      q->sport, q->dport};
+	fl = (struct alert_flow){q->proto, q->has_ports && packet_proto_has_ports(q->proto),
+	                         &q->src,  &q->dst,
+	                         q->sport, q->dport};
 	x = flow_key_set(&k, c->sess->vni, q->proto, &q->src, fl.ports ? q->sport : 0, &q->dst,
 	                 fl.ports ? q->dport : 0);
-	known = flow_lookup(c->an->flows, &k) != NULL;
+	known = det_flow_lookup(c, &k) != NULL;
 	/* Keep it even for a flow not seen yet: its next packets must find the PTB. */
-	f = flow_get(c->an->flows, &k, ts_ns(&p->ts), &created);
+	f = det_flow_get(c, &k, &created);
 	ptb_record(&f->side[x], p);
-	if (an_alert_claim(c->an, f, x, ALERT_ICMP_PTB))
+	if (alert_claim(c->sink, f, x, ALERT_ICMP_PTB))
 		alert_ptb(c, &fl, known);
 }
 
@@ -122,11 +123,12 @@ static void detect_ptb(struct pctx *c, void *state)
 static void alert_ignored(struct pctx *c, const struct flow_side *s)
 {
 	const struct packet *p = c->pkt;
-	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct alert_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport,
+	                        p->dport};
 	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[512];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_PTB_IGNORED, "warning", &fl);
+	o = alert_new(c, ALERT_PTB_IGNORED, "warning", &fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "ptb_mtu", json_integer(s->ptb_mtu));
@@ -154,7 +156,7 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 		    "the host firewall on %s for inbound %s, and that PMTUD is on "
 		    "(net.ipv4.ip_no_pmtu_disc = 0)",
 		    sh, alert_icmp_advice(&p->src));
-	an_alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
+	alert_emit(c, ALERT_PTB_IGNORED, o, msg, adv);
 }
 
 static void detect_ptb_ignored(struct pctx *c, void *state)
@@ -164,7 +166,7 @@ static void detect_ptb_ignored(struct pctx *c, void *state)
 	int64_t dt;
 
 	(void)state; /* no per-worker state */
-	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT) || an_pctx_find(c) == NULL)
+	if (!(p->flags & PKT_DF) || (p->flags & PKT_FRAGMENT) || det_find(c) == NULL)
 		return;
 	s = &c->flow->side[c->side];
 	if (!(s->flags & FS_PTB_SEEN) || s->ptb_mtu == 0 || p->ip_len <= s->ptb_mtu)
@@ -175,7 +177,7 @@ static void detect_ptb_ignored(struct pctx *c, void *state)
 	if (s->ptb_over < UINT8_MAX)
 		s->ptb_over++;
 	if (s->ptb_over >= PTB_IGNORED_N &&
-	    an_alert_claim(c->an, c->flow, c->side, ALERT_PTB_IGNORED))
+	    alert_claim(c->sink, c->flow, c->side, ALERT_PTB_IGNORED))
 		alert_ignored(c, s);
 }
 

@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer_int.h"
+#include "vxmirror/alert.h"
+#include "vxmirror/detector.h"
 #include "vxmirror/util.h"
 
 #define XS_SLOTS  1024 /* power of two; direct-mapped, newest wins */
@@ -96,14 +97,14 @@ static void mss_eval(const struct pctx *c, const struct flow *f, int x, struct m
 	e->received_default = !(peer->flags & FS_HAS_MSS);
 	e->received = e->received_default ? default_mss(e->sender) : peer->mss;
 	e->send_size =
-	    (e->has_own ? MIN(e->received, e->own) : e->received) + an_tcpip_hdr(e->sender);
-	e->mtu = an_path_mtu(c, f, !x, e->from, sizeof(e->from));
+	    (e->has_own ? MIN(e->received, e->own) : e->received) + det_tcpip_hdr(e->sender);
+	e->mtu = det_path_mtu(c, f, !x, e->from, sizeof(e->from));
 }
 
 static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *adv, size_t advlen)
 {
 	char sh[ADDR_STRLEN], ph[ADDR_STRLEN], recv[64], own[32];
-	uint32_t hdr = an_tcpip_hdr(e->sender);
+	uint32_t hdr = det_tcpip_hdr(e->sender);
 
 	addr_fmt(e->sender, sh, sizeof(sh));
 	addr_fmt(e->peer, ph, sizeof(ph));
@@ -127,11 +128,11 @@ static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *a
 
 static void alert_mss(struct pctx *c, const struct mss_eval *e)
 {
-	struct an_flow fl = an_flow_of(c->flow, e->side);
+	struct alert_flow fl = alert_flow_of(c->flow, e->side);
 	char sh[ADDR_STRLEN], msg[512], adv[512];
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_MSS_EXCEEDS_PATH_MTU, "warning", &fl);
+	o = alert_new(c, ALERT_MSS_EXCEEDS_PATH_MTU, "warning", &fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "sender", json_string(addr_fmt(e->sender, sh, sizeof(sh))));
@@ -143,7 +144,7 @@ static void alert_mss(struct pctx *c, const struct mss_eval *e)
 	json_object_set_new(o, "path_mtu", json_integer(e->mtu));
 	json_object_set_new(o, "path_mtu_source", json_string(e->from));
 	mss_text(e, msg, sizeof(msg), adv, sizeof(adv));
-	an_alert_emit(c, ALERT_MSS_EXCEEDS_PATH_MTU, o, msg, adv);
+	alert_emit(c, ALERT_MSS_EXCEEDS_PATH_MTU, o, msg, adv);
 }
 
 static void check_mss_exceeds(struct pctx *c)
@@ -154,7 +155,7 @@ static void check_mss_exceeds(struct pctx *c)
 		mss_eval(c, c->flow, x, &e);
 		if (e.mtu == 0 || e.send_size <= e.mtu)
 			continue;
-		if (an_alert_claim(c->an, c->flow, x, ALERT_MSS_EXCEEDS_PATH_MTU))
+		if (alert_claim(c->sink, c->flow, x, ALERT_MSS_EXCEEDS_PATH_MTU))
 			alert_mss(c, &e);
 	}
 }
@@ -177,7 +178,7 @@ static void clamp_text(const struct pctx *c, const struct clamp *k, char *msg, s
 	const struct addr *s = flow_side_addr(c->flow, k->side, NULL);
 	const struct addr *p = flow_side_addr(c->flow, !k->side, NULL);
 	char sh[ADDR_STRLEN], ph[ADDR_STRLEN];
-	uint32_t hdr = an_tcpip_hdr(s), path = k->to + hdr;
+	uint32_t hdr = det_tcpip_hdr(s), path = k->to + hdr;
 	const char *seg = k->syn ? "SYN" : "SYN-ACK", *pseg = k->syn ? "SYN-ACK" : "SYN";
 
 	addr_fmt(s, sh, sizeof(sh));
@@ -207,13 +208,13 @@ static void clamp_text(const struct pctx *c, const struct clamp *k, char *msg, s
 
 static void alert_clamp(struct pctx *c, const struct clamp *k)
 {
-	struct an_flow fl = an_flow_of(c->flow, k->side);
+	struct alert_flow fl = alert_flow_of(c->flow, k->side);
 	char sh[ADDR_STRLEN], from[ADDR_STRLEN + 16], rfrom[ADDR_STRLEN + 16], msg[768], adv[512];
-	uint32_t mtu = an_path_mtu(c, c->flow, !k->side, from, sizeof(from));
-	uint32_t rmtu = an_path_mtu(c, c->flow, k->side, rfrom, sizeof(rfrom));
+	uint32_t mtu = det_path_mtu(c, c->flow, !k->side, from, sizeof(from));
+	uint32_t rmtu = det_path_mtu(c, c->flow, k->side, rfrom, sizeof(rfrom));
 	json_t *o;
 
-	o = an_alert_new(c, ALERT_MSS_CLAMP_ASYMMETRY, "warning", &fl);
+	o = alert_new(c, ALERT_MSS_CLAMP_ASYMMETRY, "warning", &fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "evidence", json_string(k->other ? "two_sessions" : "path_mtu"));
@@ -231,12 +232,12 @@ static void alert_clamp(struct pctx *c, const struct clamp *k)
 	                    k->other ? json_string(k->other->session) : json_null());
 	json_object_set_new(o, "other_vni", k->other ? json_integer(k->other->vni) : json_null());
 	clamp_text(c, k, msg, sizeof(msg), adv, sizeof(adv));
-	an_alert_emit(c, ALERT_MSS_CLAMP_ASYMMETRY, o, msg, adv);
+	alert_emit(c, ALERT_MSS_CLAMP_ASYMMETRY, o, msg, adv);
 }
 
 static void raise_clamp(struct pctx *c, const struct clamp *k)
 {
-	if (an_alert_claim(c->an, c->flow, k->side, ALERT_MSS_CLAMP_ASYMMETRY))
+	if (alert_claim(c->sink, c->flow, k->side, ALERT_MSS_CLAMP_ASYMMETRY))
 		alert_clamp(c, k);
 }
 
@@ -311,8 +312,8 @@ static void xs_evaluate(struct pctx *c, const struct xs_entry *e, const struct x
 	k.from = MAX(e->c[0].mss[seg], e->c[1].mss[seg]); /* clamping only ever lowers it */
 	k.to = MIN(e->c[0].mss[seg], e->c[1].mss[seg]);
 	k.unclamped = e->c[0].mss[!seg];
-	k.send_size = MIN(k.unclamped, k.from) + an_tcpip_hdr(&c->pkt->src);
-	if (k.send_size > k.to + an_tcpip_hdr(&c->pkt->src))
+	k.send_size = MIN(k.unclamped, k.from) + det_tcpip_hdr(&c->pkt->src);
+	if (k.send_size > k.to + det_tcpip_hdr(&c->pkt->src))
 		raise_clamp(c, &k);
 }
 
@@ -384,9 +385,9 @@ static void check_straddle(struct pctx *c)
 
 	if (l < 0 || !(f->side[0].flags & f->side[1].flags & FS_HAS_MSS))
 		return;
-	hdr = an_tcpip_hdr(flow_side_addr(f, l, NULL));
-	to_l = an_path_mtu(c, f, l, NULL, 0);
-	to_r = an_path_mtu(c, f, r, NULL, 0);
+	hdr = det_tcpip_hdr(flow_side_addr(f, l, NULL));
+	to_l = det_path_mtu(c, f, l, NULL, 0);
+	to_r = det_path_mtu(c, f, r, NULL, 0);
 	mss_l = f->side[l].mss;
 	mss_r = f->side[r].mss;
 	/* r's MSS came over the r -> l path, clamped to it; l's does not fit that

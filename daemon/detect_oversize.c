@@ -6,7 +6,8 @@
  */
 #include <stdio.h>
 
-#include "analyzer_int.h"
+#include "vxmirror/alert.h"
+#include "vxmirror/detector.h"
 
 static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, char *msg,
                           size_t msglen, char *adv, size_t advlen)
@@ -14,7 +15,7 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
 	const struct packet *p = c->pkt;
 	bool ports = packet_has_ports(p);
 	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
-	uint32_t hdr = an_tcpip_hdr(&p->src);
+	uint32_t hdr = det_tcpip_hdr(&p->src);
 
 	addr_fmt(&p->src, sh, sizeof(sh));
 	addr_fmt(&p->dst, dh, sizeof(dh));
@@ -42,7 +43,8 @@ static void detect_oversize_df(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
 	char from[ADDR_STRLEN + 16], msg[512], adv[512];
-	struct an_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport, p->dport};
+	struct alert_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport,
+	                        p->dport};
 	uint32_t mtu;
 	json_t *o;
 
@@ -52,10 +54,10 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	mtu = path_mtu_lookup(c->sess, &p->dst, NULL, 0); /* no formatting per packet */
 	if (mtu == 0 || p->ip_len <= mtu)
 		return;
-	if (!an_alert_claim(c->an, an_pctx_flow(c), c->side, ALERT_OVERSIZE_DF))
+	if (!alert_claim(c->sink, det_flow(c), c->side, ALERT_OVERSIZE_DF))
 		return;
 	path_mtu_lookup(c->sess, &p->dst, from, sizeof(from));
-	o = an_alert_new(c, ALERT_OVERSIZE_DF, "warning", &fl);
+	o = alert_new(c, ALERT_OVERSIZE_DF, "warning", &fl);
 	if (o == NULL)
 		return;
 	json_object_set_new(o, "ip_len", json_integer(p->ip_len));
@@ -64,7 +66,7 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	json_object_set_new(o, "df", json_true());
 	json_object_set_new(o, "truncated", json_boolean(p->flags & PKT_TRUNCATED));
 	oversize_text(c, mtu, from, msg, sizeof(msg), adv, sizeof(adv));
-	an_alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
+	alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
 }
 
 const struct detector detector_oversize = {"oversize_df", DET_EV_IP, NULL, NULL,

@@ -12,6 +12,36 @@
 #include <jansson.h>
 
 #include "vxmirror/addr.h"
+#include "vxmirror/analyzer.h"
+#include "vxmirror/detector.h"
+#include "vxmirror/flow.h"
+
+/* Where a worker's alerts go, and how many there were. */
+struct alert_sink {
+	analyzer_alert_cb cb;
+	void *arg;
+	uint64_t counts[ALERT__MAX]; /* written */
+	uint64_t suppressed;         /* repeats alert_claim refused */
+};
+
+/* The directed flow an alert is about (the alert's "flow" object). */
+struct alert_flow {
+	uint8_t proto;
+	bool ports; /* sport/dport are meaningful */
+	const struct addr *src, *dst;
+	uint16_t sport, dport;
+};
+
+/* alert_flow_of: side x of f as the sender of a directed alert flow. */
+struct alert_flow alert_flow_of(const struct flow *f, int x);
+/* alert_claim: true the first time `t` is raised for this side of the flow; counts repeats. */
+bool alert_claim(struct alert_sink *, struct flow *f, int side, enum alert_type t);
+/* alert_new: the common head of an alert (ts .. flow); NULL on allocation failure. */
+json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
+                  const struct alert_flow *fl);
+/* alert_emit: add message, advice and pcap, hand the alert to the sink, release it. */
+void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
+                const char *advice);
 
 /* alert_fmt_ts: RFC 3339 UTC with microseconds, "2026-11-23T08:56:11.123456Z". */
 const char *alert_fmt_ts(const struct timespec *ts, char *buf, size_t len);

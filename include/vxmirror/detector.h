@@ -16,13 +16,70 @@
  *   2. Add one line to detector_table[] in daemon/detector.c (and its
  *      extern next to it), and the file to vx_analyzer in CMakeLists.txt.
  *   3. Give its alert type an entry in enum alert_type and docs/alerts.md.
+ * A detector includes this header, alert.h (building, deduplicating and
+ * emitting its alerts), packet.h and flow.h, and nothing of the analyzer.
  */
 #ifndef VXMIRROR_DETECTOR_H
 #define VXMIRROR_DETECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct pctx; /* the packet being analysed (analyzer_int.h) */
+#include "vxmirror/addr.h"
+#include "vxmirror/config.h"
+#include "vxmirror/flow.h"
+#include "vxmirror/packet.h"
+#include "vxmirror/pcapring.h"
+
+struct analyzer;   /* opaque to detectors */
+struct alert_sink; /* alert.h */
+
+/*
+ * The packet being analysed, as every detector sees it.  A detector reads
+ * these fields and asks for flows through the det_* functions below; it
+ * never reaches into the analyzer.
+ */
+struct pctx {
+	struct analyzer *an; /* opaque: only for the det_* functions */
+	const struct analyzer_conf *conf;
+	struct alert_sink *sink; /* where alerts go (alert.h) */
+	const struct session_conf *sess;
+	const struct addr *mirror_src;
+	const struct packet *pkt;
+	const struct pcap_ref *ref;
+	struct flow *flow; /* NULL until the packet needs one */
+	int side;          /* the sender's side of flow */
+	void *state;       /* the running detector's state */
+};
+
+/* A session the analyzer has seen packets of (cross-session evidence). */
+struct det_session {
+	uint32_t vni;
+	bool has_mirror;    /* mirror holds the outer source of its latest packet */
+	struct addr mirror; /* the mirrored ENI (AWS: its primary IP) */
+	char name[CONFIG_NAME_MAX];
+};
+
+/* det_flow: the packet's flow, created when first needed. */
+struct flow *det_flow(struct pctx *c);
+/* det_find: the packet's flow if it exists (never creates one); may be NULL. */
+struct flow *det_find(struct pctx *c);
+/* det_flow_get / det_flow_lookup: another flow by key (an ICMP error's quote). */
+struct flow *det_flow_get(struct pctx *c, const struct flow_key *k, bool *created);
+struct flow *det_flow_lookup(struct pctx *c, const struct flow_key *k);
+/* det_path_mtu: MTU towards side x of f (0 = not configured); from may be NULL. */
+uint32_t det_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len);
+/* det_other_copy: the same connection as c->flow seen on another session,
+ * the next one from index *n on (start at 0); NULL when there is none.
+ * *other is that session. */
+struct flow *det_other_copy(const struct pctx *c, int *n, const struct det_session **other);
+
+/* det_tcpip_hdr: IP + TCP header bytes without options: 40 (IPv4) or 60 (IPv6). */
+static inline uint32_t det_tcpip_hdr(const struct addr *a)
+{
+	return a->family == AF_INET6 ? 60 : 40;
+}
 
 /* The packet events a detector can ask for. */
 enum detector_event {
