@@ -200,6 +200,12 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
 	note_session(an, sess, mirror_src);
+	if (pkt->flags & PKT_FRAGMENT)
+		ev |= DET_EV_FRAGMENT;
+	else if (pkt->flags & PKT_DF)
+		ev |= DET_EV_DF;
+	if ((pkt->flags & (PKT_PTB | PKT_QUOTED)) == (PKT_PTB | PKT_QUOTED))
+		ev |= DET_EV_PTB;
 	if (packet_has_ports(pkt)) {
 		det_flow(&c);
 		flow_account(an->flows, c.flow, c.side, pkt);

@@ -107,4 +107,5 @@ static void detect_fragment(struct pctx *c, void *state)
 	s->last_ns = now;
 }
 
-const struct detector detector_frag = {"fragmented", DET_EV_IP, frag_rl_new, free, detect_fragment};
+const struct detector detector_frag = {"fragmented", DET_EV_FRAGMENT, frag_rl_new, free,
+                                       detect_fragment};

@@ -181,6 +181,6 @@ static void detect_ptb_ignored(struct pctx *c, void *state)
 		alert_ignored(c, s);
 }
 
-const struct detector detector_ptb = {"icmp_ptb", DET_EV_IP, NULL, NULL, detect_ptb};
-const struct detector detector_ptb_ignored = {"ptb_ignored", DET_EV_IP, NULL, NULL,
+const struct detector detector_ptb = {"icmp_ptb", DET_EV_PTB, NULL, NULL, detect_ptb};
+const struct detector detector_ptb_ignored = {"ptb_ignored", DET_EV_DF, NULL, NULL,
                                               detect_ptb_ignored};

@@ -69,5 +69,5 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	alert_emit(c, ALERT_OVERSIZE_DF, o, msg, adv);
 }
 
-const struct detector detector_oversize = {"oversize_df", DET_EV_IP, NULL, NULL,
+const struct detector detector_oversize = {"oversize_df", DET_EV_DF, NULL, NULL,
                                            detect_oversize_df};

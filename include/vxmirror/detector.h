@@ -83,8 +83,11 @@ static inline uint32_t det_tcpip_hdr(const struct addr *a)
 
 /* The packet events a detector can ask for. */
 enum detector_event {
-	DET_EV_IP = 0x01,  /* every IPv4/IPv6 packet of a known session */
-	DET_EV_TCP = 0x02, /* a TCP segment that has a flow entry */
+	DET_EV_IP = 0x01,       /* every IPv4/IPv6 packet of a known session */
+	DET_EV_TCP = 0x02,      /* a TCP segment that has a flow entry */
+	DET_EV_FRAGMENT = 0x04, /* an IPv4 or IPv6 fragment */
+	DET_EV_PTB = 0x08,      /* an ICMP frag-needed / ICMPv6 packet-too-big with its quote */
+	DET_EV_DF = 0x10,       /* a whole (not fragmented) packet with DF set (always for IPv6) */
 };
 
 struct detector {
