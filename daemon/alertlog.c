@@ -31,40 +31,14 @@ struct alertlog {
 	atomic_bool failing; /* log the first failure of a run only */
 };
 
-/* mkdir_parent: mkdir -p the directory part of `path` (mode 0750). */
-static int mkdir_parent(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int rc = 0;
-
-	if (slash == NULL || slash == dir)
-		goto done;
-	*slash = '\0';
-	for (char *p = dir + 1;; p++) {
-		char ch = *p;
-		if (ch != '/' && ch != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-			log_warn("alert log: mkdir %s", dir);
-			rc = -1;
-			goto done;
-		}
-		if (ch == '\0')
-			break;
-		*p = ch;
-	}
-done:
-	free(dir);
-	return rc;
-}
-
 static int open_file(const char *path)
 {
 	int fd;
 
-	if (mkdir_parent(path) == -1)
+	if (mkdir_parent(path) == -1) {
+		log_warn("alert log: cannot create the directory of %s", path);
 		return -1;
+	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1)
 		log_warn("alert log: open %s", path);

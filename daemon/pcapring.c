@@ -95,33 +95,6 @@ static VX_PRINTF(3, 4) int path_fmt(char *buf, size_t len, const char *fmt, ...)
 	return 0;
 }
 
-/* mkdir_p: create path and its missing parents (mode 0750); 0 if it ends up a directory. */
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat sb;
-
-	if (path_fmt(buf, sizeof(buf), "%s", path) == -1)
-		return -1;
-	for (char *p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0750) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0750) == -1 && errno != EEXIST)
-		return -1;
-	if (stat(buf, &sb) == -1)
-		return -1;
-	if (!S_ISDIR(sb.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 /* path_exists: true if something (even a dangling symlink) has this name. */
 static bool path_exists(const char *path)
 {

@@ -1,10 +1,13 @@
 /*
  * util.c - allocation helpers that abort on out-of-memory.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vxmirror/log.h"
 #include "vxmirror/util.h"
@@ -72,4 +75,46 @@ size_t vx_strlcpy(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat sb;
+
+	if (vx_strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+		return -1;
+	if (stat(buf, &sb) == -1)
+		return -1;
+	if (!S_ISDIR(sb.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int mkdir_parent(const char *path)
+{
+	char buf[PATH_MAX], *slash;
+
+	if (vx_strlcpy(buf, path, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((slash = strrchr(buf, '/')) == NULL || slash == buf)
+		return 0;
+	*slash = '\0';
+	return mkdir_p(buf);
 }

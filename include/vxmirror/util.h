@@ -23,6 +23,12 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* mkdir_p: create `path` and its missing parents (mode 0750); 0 when it
+ * ends up a directory (ENOTDIR when something else has the name). */
+int mkdir_p(const char *path);
+/* mkdir_parent: mkdir_p of the directory part of `path` (nothing for a bare name). */
+int mkdir_parent(const char *path);
+
 /* strlcpy: BSD semantics, always NUL-terminates when size > 0. */
 size_t vx_strlcpy(char *dst, const char *src, size_t size);
 
