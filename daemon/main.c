@@ -20,6 +20,7 @@
 #include <event2/thread.h>
 
 #include "vxmirror/alertlog.h"
+#include "vxmirror/collect.h"
 #include "vxmirror/config.h"
 #include "vxmirror/http.h"
 #include "vxmirror/log.h"
@@ -343,54 +344,21 @@ static void reload(struct daemon *d)
 	notify_ready();
 }
 
-/* collect_session: one session into the snapshot (sessions_foreach). */
-static void collect_session(struct session *s, void *arg)
-{
-	struct metrics_snapshot *m = arg;
-	struct metrics_session *ms;
-
-	m->sessions = xreallocarray(m->sessions, m->nsessions + 1, sizeof(*m->sessions));
-	ms = &m->sessions[m->nsessions++];
-	memset(ms, 0, sizeof(*ms));
-	vx_strlcpy(ms->name, s->name, sizeof(ms->name));
-	ms->vni = s->vni;
-	ms->auto_created = s->auto_created;
-	ms->pcap_enabled = s->ring != NULL && !s->retired;
-	ms->pcap_failing = ms->pcap_enabled && pcapring_failing(s->ring);
-	ms->packets = atomic_load(&s->c.packets);
-	ms->bytes = atomic_load(&s->c.bytes);
-	ms->truncated = atomic_load(&s->c.truncated);
-	ms->decode_errors = atomic_load(&s->c.decode_errors);
-	session_pcap_stats(s, &ms->pcap);
-}
-
 /* metrics_collect: the snapshot behind /metrics and /healthz (main thread). */
 static void metrics_collect(void *arg, struct metrics_snapshot *m)
 {
 	struct daemon *d = arg;
-	struct alertlog *al = atomic_load(&d->ctx.alerts);
-	size_t want = d->cfg->nlisten + d->cfg->ngeneve;
+	struct collect_src src = {&d->ctx,          d->w,           d->nw,
+	                          d->cfg,           d->start_time,  d->reloads,
+	                          d->reload_errors, d->reload_error};
 
-	memset(m, 0, sizeof(*m));
-	m->start_time = d->start_time;
-	m->workers = (uint32_t)d->nw;
-	m->listeners = (uint32_t)source_udp_count(d->w, d->nw);
-	m->listening = m->listeners == want * d->nw;
-	worker_stats_sum(d->w, d->nw, &m->ingest, &m->analyzer);
-	alertlog_get_stats(al, &m->alerts);
-	m->alertlog_failing = alertlog_failing(al);
-	m->sessions_auto_refused = atomic_load(&d->ctx.sessions->auto_refused);
-	m->reloads = d->reloads;
-	m->reload_errors = d->reload_errors;
-	vx_strlcpy(m->config_error, d->reload_error, sizeof(m->config_error));
-	sessions_foreach(d->ctx.sessions, collect_session, m);
+	metrics_snapshot_fill(m, &src);
 }
 
 static void metrics_release(void *arg, struct metrics_snapshot *m)
 {
 	(void)arg;
-	free(m->sessions);
-	m->sessions = NULL;
+	metrics_snapshot_free(m);
 }
 
 /* on_signal: signals arrive here through libevent, in the main loop. */

@@ -35,5 +35,23 @@ timeout 20 "$VXD" -c c.yaml -r "$CAP" >r3.out 2>r3.err
 rc=$?
 check "-r: a usable directory exits 0 (got $rc) with pcap_write_errors=0" \
 	'((rc == 0)) && grep -q "session=vni-1001 .* pcap_packets=37 .* pcap_write_errors=0" r3.err'
+# live: an automatic session whose directory cannot be made turns /healthz 503
+HP=$((25000 + RANDOM % 1000)) UP=$((26000 + RANDOM % 1000))
+printf 'listen: "127.0.0.1:%s"\nhttp: {listen: "127.0.0.1:%s"}\nworkers: 1\npcap_dir: /proc/nonexistent/pcap\nalert_log: alerts.json\nunknown_vni: auto\n' "$UP" "$HP" >c.yaml
+timeout 30 "$VXD" -c c.yaml 2>live2.err &
+vxd=$!
+for _ in $(seq 100); do grep -q 'ready:' live2.err && break; sleep 0.1; done
+before=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP/healthz")
+python3 -c '
+import socket, struct, sys
+f = b"\x02"*6 + b"\x04"*6 + b"\x08\x00" + struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20, 1, 0x4000, 64, 17, 0, bytes([198,18,1,1]), bytes([198,18,2,2]))
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(struct.pack("!II", 0x08000000, 1001 << 8) + f, ("127.0.0.1", int(sys.argv[1])))
+' "$UP"
+for _ in $(seq 50); do grep -q 'pcap writing disabled' live2.err && break; sleep 0.1; done
+after=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$HP/healthz")
+kill $vxd 2>/dev/null
+wait $vxd 2>/dev/null
+check "live: /healthz 200 before ($before), 503 once an automatic session cannot write ($after)" \
+	'[[ $before == 200 && $after == *"pcap failing for session vni-1001"*" 503" ]]'
 echo "health: $pass passed, $fail failed"
 ((fail == 0))

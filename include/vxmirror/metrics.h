@@ -1,7 +1,7 @@
 /*
  * metrics.h - a point-in-time copy of every counter, and its renderings.
  *
- * The daemon fills a struct metrics_snapshot (main.c: metrics_collect) and
+ * The daemon fills a struct metrics_snapshot (collect.c) and
  * hands it to the renderers, which know nothing about workers, sessions or
  * locks: /metrics renders the Prometheus text format from it, /healthz
  * decides from it, and the stop summary could too.  Collecting is cheap and
