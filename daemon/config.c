@@ -774,7 +774,21 @@ static const struct key http_keys[] = {
 
 static void set_http(struct ld *ld, const struct key *k, struct val *v)
 {
+	const char *s;
+	bool on;
+
 	(void)k;
+	/* "http: off" means what it says: the same as {listen: off} */
+	if (v->n->type == YAML_SCALAR_NODE && !is_null(v->n)) {
+		if ((s = text(ld, v, "a mapping or off")) == NULL)
+			return;
+		if (parse_bool(s, &on) == 0 && !on) {
+			ld->cfg->http_enabled = false;
+			return;
+		}
+		verr(ld, v, "'%.60s': expected {listen: \"ADDR:PORT\"} or off", s);
+		return;
+	}
 	v->obj = ld->cfg;
 	walk_map(ld, v, http_keys, nitems(http_keys));
 }

@@ -928,3 +928,23 @@ Test(config_errors, workers_rcvbuf_http)
 	expect_error("http:\n  port: 9\n", "t.yaml:2: http: unknown key 'port'");
 	expect_error("geneve_listen: [nope]\n", "t.yaml:1: geneve_listen[0]: 'nope'");
 }
+
+Test(config, http_off_as_a_scalar)
+{
+	struct config *cfg = load_ok("http: off\n");
+
+	cr_expect(!cfg->http_enabled);
+	config_free(cfg);
+	cfg = load_ok("http: {listen: off}\n");
+	cr_expect(!cfg->http_enabled);
+	config_free(cfg);
+	cfg = load_ok("http: {listen: \"127.0.0.1:9999\"}\n");
+	cr_expect(cfg->http_enabled);
+	config_free(cfg);
+}
+
+Test(config_errors, http_scalar_other_than_off)
+{
+	expect_error("http: \"0.0.0.0:9477\"\n",
+	             "t.yaml:1: http: '0.0.0.0:9477': expected {listen: \"ADDR:PORT\"} or off");
+}
