@@ -241,36 +241,49 @@ static unsigned safe_gen(struct daemon *d)
 
 	for (size_t i = 0; i < d->nw; i++) {
 		unsigned q = atomic_load_explicit(&d->w[i].quiescent, memory_order_acquire);
-		if ((int)(q - safe) < 0)
+		if (gen_before(q, safe))
 			safe = q;
 	}
 	return safe;
+}
+
+static void drop_config(void *p)
+{
+	config_free(p);
+}
+
+static void drop_alertlog(void *p)
+{
+	alertlog_close(p);
+}
+
+/* reclaim_list: drop the entries of v retired at `safe` or before; how many. */
+static size_t reclaim_list(struct retired *v, size_t *n, unsigned safe, void (*drop)(void *))
+{
+	size_t k = 0, freed = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		if (gen_before(safe, v[i].gen))
+			v[k++] = v[i];
+		else
+			drop(v[i].p), freed++;
+	*n = k;
+	return freed;
 }
 
 /* reclaim: free retired sessions, configs and alert logs no worker can use. */
 static void reclaim(struct daemon *d)
 {
 	unsigned safe = safe_gen(d);
-	size_t k = 0, n = sessions_reclaim(d->ctx.sessions, safe);
+	size_t n = sessions_reclaim(d->ctx.sessions, safe);
 
-	for (size_t i = 0; i < d->nold_cfgs; i++)
-		if ((int)(safe - d->old_cfgs[i].gen) >= 0)
-			config_free(d->old_cfgs[i].p), n++;
-		else
-			d->old_cfgs[k++] = d->old_cfgs[i];
-	d->nold_cfgs = k;
-	k = 0;
-	for (size_t i = 0; i < d->nold_logs; i++)
-		if ((int)(safe - d->old_logs[i].gen) >= 0)
-			alertlog_close(d->old_logs[i].p), n++;
-		else
-			d->old_logs[k++] = d->old_logs[i];
-	d->nold_logs = k;
-	if (n > 0) /* give the pages back: freed rings leave holes in every thread's arena */
-		malloc_trim(0);
-	if (n > 0)
-		log_debug("reclaim: freed %zu retired object%s (generation %u)", n,
-		          n == 1 ? "" : "s", safe);
+	n += reclaim_list(d->old_cfgs, &d->nold_cfgs, safe, drop_config);
+	n += reclaim_list(d->old_logs, &d->nold_logs, safe, drop_alertlog);
+	if (n == 0)
+		return;
+	malloc_trim(0); /* give the pages back: freed rings leave holes in every thread's arena */
+	log_debug("reclaim: freed %zu retired object%s (generation %u)", n, n == 1 ? "" : "s",
+	          safe);
 }
 
 /* restart_only: warn about settings a reload cannot change. */

@@ -256,6 +256,17 @@ unsigned sessions_gen(struct session_table *t)
 	return atomic_load_explicit(&t->gen, memory_order_acquire);
 }
 
+/* close_ring: complete the open file, keep the ring's final counters, free it. */
+static void close_ring(struct session *s)
+{
+	if (s->ring == NULL)
+		return;
+	pcapring_finish(s->ring);
+	pcapring_get_stats(s->ring, &s->ring_final);
+	pcapring_close(s->ring);
+	s->ring = NULL;
+}
+
 /* add_counts: fold the counters of `from` into `into`. */
 static void add_counts(struct session *into, const struct session *from)
 {
@@ -282,14 +293,9 @@ size_t sessions_reclaim(struct session_table *t, unsigned safe)
 	pthread_mutex_lock(&t->mu);
 	for (size_t i = t->nold; i-- > 0;) {
 		struct session *s = t->old[i], *g = NULL;
-		if ((int)(safe - s->retired_gen) < 0) /* a worker may still hold it */
+		if (gen_before(safe, s->retired_gen)) /* a worker may still hold it */
 			continue;
-		if (s->ring != NULL) { /* sealed: complete the last file, free its buffer */
-			pcapring_finish(s->ring);
-			pcapring_get_stats(s->ring, &s->ring_final);
-			pcapring_close(s->ring);
-			s->ring = NULL;
-		}
+		close_ring(s); /* sealed: completes the last file, frees its buffer */
 		/* its conf may point into a config that is freed next: keep a copy without routes
 		 */
 		s->own = *session_conf_get(s);
@@ -316,15 +322,8 @@ void sessions_close(struct session_table *t)
 	if (t == NULL)
 		return;
 	pthread_mutex_lock(&t->mu);
-	for (size_t i = 0; i < t->n + t->nold; i++) {
-		struct session *s = i < t->n ? t->v[i] : t->old[i - t->n];
-		if (s->ring == NULL)
-			continue;
-		pcapring_finish(s->ring); /* completes the open file */
-		pcapring_get_stats(s->ring, &s->ring_final);
-		pcapring_close(s->ring);
-		s->ring = NULL;
-	}
+	for (size_t i = 0; i < t->n + t->nold; i++)
+		close_ring(i < t->n ? t->v[i] : t->old[i - t->n]);
 	pthread_mutex_unlock(&t->mu);
 }
 

@@ -107,6 +107,11 @@ void sessions_close(struct session_table *);
 size_t sessions_reclaim(struct session_table *, unsigned safe);
 /* sessions_gen: the table generation now (bumped by every reload). */
 unsigned sessions_gen(struct session_table *);
+/* gen_before: generation a is older than b (wraps like TCP sequence numbers). */
+static inline bool gen_before(unsigned a, unsigned b)
+{
+	return (int)(a - b) < 0;
+}
 
 /* session_pcap_failing: pcap is on and cannot be written: its directory
  * failed at open, or the ring backs off after a write error. */
