@@ -16,6 +16,7 @@
 #include "vxmirror/extract.h"
 #include "vxmirror/log.h"
 #include "vxmirror/packet.h"
+#include "vxmirror/pcapring.h"
 #include "vxmirror/util.h"
 
 #define EX_SNAPLEN 262144
@@ -182,31 +183,6 @@ struct exfile {
 	time_t end;   /* modification time */
 };
 
-/* name_start: the UTC start time in <session>-YYYYmmddTHHMMSSZ-<seq>.pcap... */
-static time_t name_start(const char *name)
-{
-	const char *z = strstr(name, "Z-");
-	struct tm tm;
-
-	for (; z != NULL; z = strstr(z + 1, "Z-")) {
-		if (z - name < 15 || z[-7] != 'T')
-			continue;
-		memset(&tm, 0, sizeof(tm));
-		const char *e = strptime(z - 15, "%Y%m%dT%H%M%S", &tm);
-		if (e == z)
-			return timegm(&tm);
-	}
-	return 0;
-}
-
-static bool is_pcap_name(const char *n)
-{
-	size_t l = strlen(n);
-
-	return (l > 5 && strcmp(n + l - 5, ".pcap") == 0) ||
-	       (l > 10 && strcmp(n + l - 10, ".pcap.part") == 0);
-}
-
 static int exfile_cmp(const void *a, const void *b)
 {
 	const struct exfile *x = a, *y = b;
@@ -224,9 +200,10 @@ static void list_session(const char *sdir, struct exfile **v, size_t *n, size_t 
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
+		struct pcap_name pn;
 		struct stat sb;
 		char *p;
-		if (!is_pcap_name(de->d_name))
+		if (pcapring_parse_name(de->d_name, &pn) == PCAP_NAME_OTHER)
 			continue;
 		p = xasprintf("%s/%s", sdir, de->d_name);
 		if (stat(p, &sb) == -1 || !S_ISREG(sb.st_mode)) {
@@ -238,7 +215,7 @@ static void list_session(const char *sdir, struct exfile **v, size_t *n, size_t 
 			*v = xreallocarray(*v, *cap, sizeof(**v));
 		}
 		(*v)[*n].path = p;
-		(*v)[*n].start = name_start(de->d_name);
+		(*v)[*n].start = pcap_name_start(&pn);
 		(*v)[*n].end = sb.st_mtime;
 		(*n)++;
 	}

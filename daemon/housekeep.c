@@ -23,6 +23,7 @@
 
 #include "vxmirror/housekeep.h"
 #include "vxmirror/log.h"
+#include "vxmirror/pcapring.h"
 #include "vxmirror/util.h"
 
 extern char **environ;
@@ -223,35 +224,6 @@ struct scan {
 	uint64_t usage;
 };
 
-/* suffix: does name end with s? */
-static bool suffix(const char *name, size_t len, const char *s)
-{
-	size_t sl = strlen(s);
-
-	return len > sl && strcmp(name + len - sl, s) == 0;
-}
-
-/* name_parse: <session>-<YYYYmmddTHHMMSSZ>-<seq><ext>, parsed from the end
- * (session names may contain '-').  Leaves stamp "" when it does not fit. */
-static void name_parse(struct hk_file *f, const char *name, size_t baselen)
-{
-	const char *dash;
-	char base[NAME_MAX + 1];
-
-	f->stamp[0] = '\0';
-	f->seq = 0;
-	if (baselen >= sizeof(base))
-		return;
-	memcpy(base, name, baselen);
-	base[baselen] = '\0';
-	if ((dash = strrchr(base, '-')) == NULL || dash - base < 17 || dash[-1] != 'Z' ||
-	    dash[-17] != '-')
-		return;
-	f->seq = strtoull(dash + 1, NULL, 10);
-	memcpy(f->stamp, dash - 16, 16);
-	f->stamp[16] = '\0';
-}
-
 static void scan_dir(struct scan *s, const char *dir, const char *sess)
 {
 	char sdir[PATH_MAX];
@@ -263,17 +235,10 @@ static void scan_dir(struct scan *s, const char *dir, const char *sess)
 	if ((d = opendir(sdir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name), base;
-		bool part = false;
+		struct pcap_name pn;
 		struct stat sb;
 
-		if (suffix(de->d_name, len, ".recovered.pcap"))
-			base = len - strlen(".recovered.pcap");
-		else if (suffix(de->d_name, len, ".pcap.part"))
-			base = len - strlen(".pcap.part"), part = true;
-		else if (suffix(de->d_name, len, ".pcap"))
-			base = len - strlen(".pcap");
-		else
+		if (pcapring_parse_name(de->d_name, &pn) == PCAP_NAME_OTHER)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(sb.st_mode))
@@ -286,8 +251,9 @@ static void scan_dir(struct scan *s, const char *dir, const char *sess)
 		f->path = xasprintf("%s/%s", sdir, de->d_name);
 		f->session = f->path + strlen(dir) + 1;
 		f->size = (uint64_t)sb.st_size;
-		f->part = part;
-		name_parse(f, de->d_name, base);
+		f->part = pn.kind == PCAP_NAME_PART;
+		memcpy(f->stamp, pn.stamp, sizeof(f->stamp));
+		f->seq = pn.seq;
 		s->usage += f->size;
 	}
 	closedir(d);

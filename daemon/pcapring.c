@@ -109,28 +109,63 @@ static size_t span_digits(const char *s)
 	return strspn(s, "0123456789");
 }
 
+/* has_suffix: does the first len bytes of name end with s? */
+static bool has_suffix(const char *name, size_t len, const char *s)
+{
+	size_t sl = strlen(s);
+
+	return len > sl && memcmp(name + len - sl, s, sl) == 0;
+}
+
+enum pcap_name_kind pcapring_parse_name(const char *name, struct pcap_name *pn)
+{
+	size_t len = strlen(name), d;
+
+	memset(pn, 0, sizeof(*pn));
+	if (has_suffix(name, len, ".recovered.pcap"))
+		pn->kind = PCAP_NAME_RECOVERED, len -= strlen(".recovered.pcap");
+	else if (has_suffix(name, len, ".pcap.part"))
+		pn->kind = PCAP_NAME_PART, len -= strlen(".pcap.part");
+	else if (has_suffix(name, len, ".pcap"))
+		pn->kind = PCAP_NAME_DONE, len -= strlen(".pcap");
+	else
+		return PCAP_NAME_OTHER;
+	/* from the end, since session names may contain '-': "-" seq, "-" stamp */
+	for (d = 0; d < len && name[len - 1 - d] >= '0' && name[len - 1 - d] <= '9'; d++)
+		;
+	if (d == 0 || d > 19 || len < d + 1 + RING_STAMP_LEN + 2 || name[len - d - 1] != '-')
+		return pn->kind;
+	const char *st = name + len - d - 1 - RING_STAMP_LEN;
+	if (span_digits(st) != 8 || st[8] != 'T' || span_digits(st + 9) != 6 || st[15] != 'Z' ||
+	    st[-1] != '-')
+		return pn->kind;
+	memcpy(pn->stamp, st, RING_STAMP_LEN);
+	pn->seq = strtoull(name + len - d, NULL, 10);
+	pn->session_len = (size_t)(st - 1 - name);
+	return pn->kind;
+}
+
+time_t pcap_name_start(const struct pcap_name *pn)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (pn->stamp[0] == '\0' || strptime(pn->stamp, "%Y%m%dT%H%M%SZ", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
 /* name_classify: is `name` one of this session's pcaps (done or .part)? Sets *seq. */
 static enum name_kind name_classify(const char *session, const char *name, uint64_t *seq)
 {
-	size_t sl = strlen(session), n;
-	const char *p = name;
+	size_t sl = strlen(session);
+	struct pcap_name pn;
 
-	if (strncmp(p, session, sl) != 0 || p[sl] != '-')
+	if (pcapring_parse_name(name, &pn) == PCAP_NAME_OTHER || pn.stamp[0] == '\0' ||
+	    pn.session_len != sl || strncmp(name, session, sl) != 0)
 		return NAME_OTHER;
-	p += sl + 1;
-	if (span_digits(p) != 8 || p[8] != 'T' || span_digits(p + 9) != 6 ||
-	    strncmp(p + 15, "Z-", 2) != 0)
-		return NAME_OTHER;
-	p += RING_STAMP_LEN + 1;
-	if ((n = span_digits(p)) == 0 || n > 19)
-		return NAME_OTHER;
-	*seq = strtoull(p, NULL, 10);
-	p += n;
-	if (strcmp(p, ".pcap") == 0 || strcmp(p, ".recovered.pcap") == 0)
-		return NAME_DONE;
-	if (strcmp(p, ".pcap.part") == 0)
-		return NAME_PART;
-	return NAME_OTHER;
+	*seq = pn.seq;
+	return pn.kind == PCAP_NAME_PART ? NAME_PART : NAME_DONE;
 }
 
 /* session_name_ok: the session name is a single, real path component. */

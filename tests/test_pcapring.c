@@ -770,3 +770,31 @@ Test(pcapring, threads_share_one_ring)
 	}
 	cr_assert_eq(total, 2000);
 }
+
+Test(pcapring, parse_name)
+{
+	struct pcap_name pn;
+
+	cr_assert_eq(pcapring_parse_name("a-b-20261201T100500Z-000042.pcap.part", &pn),
+	             PCAP_NAME_PART);
+	cr_assert_str_eq(pn.stamp, "20261201T100500Z");
+	cr_assert_eq(pn.seq, 42);
+	cr_assert_eq(pn.session_len, 3); /* "a-b" */
+	cr_assert_eq(pcap_name_start(&pn), 1796119500);
+	cr_assert_eq(pcapring_parse_name("web-20261201T100500Z-7.recovered.pcap", &pn),
+	             PCAP_NAME_RECOVERED);
+	cr_assert_eq(pn.session_len, 3);
+	cr_assert_eq(pcapring_parse_name("web-20261201T100500Z-7.pcap", &pn), PCAP_NAME_DONE);
+	/* a pcap, but not a ring's name: kind only */
+	cr_assert_eq(pcapring_parse_name("capture.pcap", &pn), PCAP_NAME_DONE);
+	cr_assert_str_eq(pn.stamp, "");
+	cr_assert_eq(pcap_name_start(&pn), 0);
+	cr_assert_eq(pcapring_parse_name("web-20261201T100500-7.pcap", &pn), PCAP_NAME_DONE);
+	cr_assert_str_eq(pn.stamp, "");
+	cr_assert_eq(pcapring_parse_name("-20261201T100500Z-7.pcap", &pn), PCAP_NAME_DONE);
+	cr_assert_str_eq(pn.stamp, ""); /* no session */
+	cr_assert_eq(pcapring_parse_name("web-20261201T100500Z-.pcap", &pn), PCAP_NAME_DONE);
+	cr_assert_str_eq(pn.stamp, "");
+	cr_assert_eq(pcapring_parse_name("web-20261201T100500Z-7.pcapng", &pn), PCAP_NAME_OTHER);
+	cr_assert_eq(pcapring_parse_name(".pcap", &pn), PCAP_NAME_OTHER);
+}

@@ -89,6 +89,22 @@ void pcapring_close(struct pcapring *);
 
 void pcapring_get_stats(struct pcapring *, struct pcapring_stats *);
 
+/* The parts of a ring's file name, <session>-<YYYYmmddTHHMMSSZ>-<seq><ext>. */
+enum pcap_name_kind { PCAP_NAME_OTHER, PCAP_NAME_DONE, PCAP_NAME_RECOVERED, PCAP_NAME_PART };
+struct pcap_name {
+	enum pcap_name_kind kind; /* by the extension alone */
+	char stamp[17];           /* the UTC start, "" when the rest is not a ring's name */
+	uint64_t seq;
+	size_t session_len; /* the name starts with the session and '-' */
+};
+
+/* pcapring_parse_name: the kind of a file name (.pcap, .recovered.pcap,
+ * .pcap.part, else OTHER), and its stamp, seq and session when the name
+ * is one a ring writes.  Parsed from the end (session names may hold '-'). */
+enum pcap_name_kind pcapring_parse_name(const char *name, struct pcap_name *);
+/* pcap_name_start: the stamp as unix time, 0 when there is none. */
+time_t pcap_name_start(const struct pcap_name *);
+
 /*
  * pcapring_recover: on start-up, rename stale "*.pcap.part" files left by a
  * crash in dir/<session> to "*.recovered.pcap" and return how many.
