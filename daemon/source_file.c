@@ -74,9 +74,7 @@ static void file_frame(struct worker *w, struct session **plain, const char *pla
 	worker_frame(w, *plain, ts, NULL, p, len);
 }
 
-#define ETH_HLEN_       14
-#define ETHERTYPE_IPV4_ 0x0800
-#define ETHERTYPE_IPV6_ 0x86dd
+#define ETH_HLEN_ 14 /* the header synthesized in front of a frame without one */
 
 /* The link types -r reads; anything else is refused with this list. */
 static bool link_supported(int dlt)
@@ -96,11 +94,6 @@ static bool link_supported(int dlt)
 	}
 }
 
-static uint16_t rd16be(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* ip_ethertype: the ethertype for a raw IP packet, from its version nibble. */
 static uint16_t ip_ethertype(const uint8_t *p, size_t len)
 {
@@ -108,9 +101,9 @@ static uint16_t ip_ethertype(const uint8_t *p, size_t len)
 		return 0;
 	switch (p[0] >> 4) {
 	case 4:
-		return ETHERTYPE_IPV4_;
+		return ETHERTYPE_IPV4;
 	case 6:
-		return ETHERTYPE_IPV6_;
+		return ETHERTYPE_IPV6;
 	default:
 		return 0;
 	}
@@ -127,12 +120,12 @@ static uint16_t null_ethertype(const uint8_t *p, bool loop)
 
 	switch (af) {
 	case 2:
-		return ETHERTYPE_IPV4_;
+		return ETHERTYPE_IPV4;
 	case 10:
 	case 24:
 	case 28:
 	case 30:
-		return ETHERTYPE_IPV6_;
+		return ETHERTYPE_IPV6;
 	default:
 		return 0;
 	}
@@ -159,12 +152,12 @@ static const uint8_t *link_to_ether(int dlt, const uint8_t *p, size_t len, uint8
 	case DLT_LINUX_SLL: /* pkttype, hatype, halen, addr[8], protocol */
 		if (len < 16)
 			return NULL;
-		hl = 16, et = rd16be(p + 14);
+		hl = 16, et = (uint16_t)(p[14] << 8 | p[15]);
 		break;
 	case DLT_LINUX_SLL2: /* protocol, reserved, ifindex, hatype, pkttype, halen, addr[8] */
 		if (len < 20)
 			return NULL;
-		hl = 20, et = rd16be(p);
+		hl = 20, et = (uint16_t)(p[0] << 8 | p[1]);
 		break;
 	case DLT_RAW:
 	case DLT_IPV4:
