@@ -17,9 +17,11 @@
  * The quote of an error message goes into pkt->quoted so the analyzer can
  * match it to the flow it hurt.  A quote cut short (by the router or the
  * capture) is normal: whatever is there is kept, and PKT_QUOTED is set
- * once the quoted fixed IP header is complete.  A quote that is not an IP
- * header of the right version (or IHL < 5), or an error message whose
- * length cannot hold one, is DEC_ICMP: no router sends that.  Ports come
+ * once the quoted fixed IP header is complete.  The quote is parsed with
+ * the packet decoder's own IPv4/IPv6 header and extension-header parsers
+ * (iphdr.h).  A quote that is not an IP header of the right version (IHL
+ * < 5, total length < IHL*4), or an error message whose length cannot hold
+ * one, is DEC_ICMP: no router sends that.  Ports come
  * only from a quoted TCP or UDP first fragment; seq only from TCP.
  * An ICMP length below 8 is DEC_ICMP; fewer than 8 captured bytes is
  * PKT_L4_TRUNCATED (type and code filled if there) without PKT_HAS_L4.
@@ -28,6 +30,7 @@
  */
 #include <stdbool.h>
 
+#include "vxmirror/iphdr.h"
 #include "vxmirror/packet.h"
 #include "vxmirror/rd.h"
 
@@ -45,7 +48,6 @@
 #define ICMP6_PACKET_TOO_BIG  2
 #define ICMP6_TIME_EXCEEDED   3
 #define ICMP6_PARAM_PROB      4
-#define IP6_QUOTE_EXT_MAX     8
 
 /* icmp_fixed: type, code and the 4-byte rest of the header into *rest. */
 static enum decode_err icmp_fixed(struct packet *pkt, struct rd *r, size_t l4len, uint32_t *rest)
@@ -78,7 +80,7 @@ static void quote_l4(struct quoted *q, struct rd *r)
 	uint16_t sport, dport;
 	uint32_t seq;
 
-	if (q->proto != IPPROTO_TCP_ && q->proto != IPPROTO_UDP_)
+	if (!packet_proto_has_ports(q->proto))
 		return;
 	sport = rd_be16(r);
 	dport = rd_be16(r);
@@ -96,39 +98,43 @@ static void quote_l4(struct quoted *q, struct rd *r)
 	q->has_seq = true;
 }
 
+/*
+ * quote_ip: what an error quotes of the offending packet's IP header, read
+ * with the packet decoder's own parser.  A quote cut short inside the
+ * fixed header is normal (nothing usable, DEC_OK); a header that is not
+ * IP of the version expected, or is inconsistent, is DEC_ICMP.
+ */
+static enum decode_err quote_ip(struct quoted *q, const struct iphdr *h, enum decode_err e,
+                                bool cut)
+{
+	if (cut)
+		return DEC_OK;
+	if (e != DEC_OK)
+		return DEC_ICMP;
+	q->ipver = h->ipver;
+	q->proto = h->proto;
+	q->ip_len = h->len;
+	q->src = h->src;
+	q->dst = h->dst;
+	return DEC_OK;
+}
+
 /* quote_ip4: the IPv4 packet quoted by an ICMP error; qlen is its announced size. */
 static enum decode_err quote_ip4(struct packet *pkt, struct rd *r, size_t qlen)
 {
-	struct quoted *q = &pkt->quoted;
-	uint8_t vihl, proto, src[4], dst[4];
-	uint16_t tot, ff;
+	struct iphdr h = {0};
+	enum decode_err e;
 
 	if (qlen < IP4_HLEN)
 		return DEC_ICMP;
-	vihl = rd_u8(r);
-	rd_skip(r, 1); /* type of service */
-	tot = rd_be16(r);
-	rd_skip(r, 2); /* identification */
-	ff = rd_be16(r);
-	rd_skip(r, 1); /* ttl */
-	proto = rd_u8(r);
-	rd_skip(r, 2); /* checksum */
-	rd_bytes(r, src, 4);
-	rd_bytes(r, dst, 4);
-	if (r->err)
-		return DEC_OK; /* quote cut short: nothing usable, not invalid */
-	if (vihl >> 4 != 4 || (vihl & 0x0f) < 5)
-		return DEC_ICMP;
-	q->ipver = 4;
-	q->proto = proto;
-	q->ip_len = tot;
-	addr_set4(&q->src, src);
-	addr_set4(&q->dst, dst);
+	e = ipv4_header(r, &h);
+	if ((e = quote_ip(&pkt->quoted, &h, e, r->err)) != DEC_OK || r->err)
+		return e;
 	pkt->flags |= PKT_QUOTED;
-	if (ff & 0x1fff)
+	if (h.frag_off != 0)
 		return DEC_OK; /* a non-first fragment: no L4 header to quote */
-	rd_skip(r, (size_t)(vihl & 0x0f) * 4 - IP4_HLEN);
-	quote_l4(q, r);
+	rd_skip(r, (size_t)h.hlen - IP4_HLEN);
+	quote_l4(&pkt->quoted, r);
 	return DEC_OK;
 }
 
@@ -160,79 +166,23 @@ enum decode_err decode_icmp(struct packet *pkt, const uint8_t *p, size_t len)
 	}
 }
 
-/* ip6_ext_len: the length of IPv6 extension header `nh`, 0 if it is not one. */
-static size_t ip6_ext_len(uint8_t nh, uint8_t hdrlen)
-{
-	switch (nh) {
-	case 0:  /* hop-by-hop options */
-	case 43: /* routing */
-	case 60: /* destination options */
-		return ((size_t)hdrlen + 1) * 8;
-	case 44: /* fragment */
-		return 8;
-	case 51: /* authentication header */
-		return ((size_t)hdrlen + 2) * 4;
-	default:
-		return 0;
-	}
-}
-
-/*
- * quote_ip6_ext: step over the quoted packet's extension headers to its
- * L4 header; false when the quote ends first, the chain is too deep, or
- * the quoted packet is a non-first fragment.
- */
-static bool quote_ip6_ext(struct quoted *q, struct rd *r)
-{
-	size_t start, elen;
-	uint8_t next, hdrlen;
-	int n;
-
-	for (n = 0; ip6_ext_len(q->proto, 0) != 0; n++) {
-		if (n == IP6_QUOTE_EXT_MAX)
-			return false;
-		start = r->off;
-		next = rd_u8(r);
-		hdrlen = rd_u8(r);
-		if (q->proto == 44 && (rd_be16(r) & 0xfff8) != 0)
-			return false;
-		elen = ip6_ext_len(q->proto, hdrlen);
-		rd_skip(r, elen - (r->off - start));
-		if (r->err)
-			return false;
-		q->proto = next;
-	}
-	return true;
-}
-
 /* quote_ip6: the IPv6 packet quoted by an ICMPv6 error; qlen is its announced size. */
 static enum decode_err quote_ip6(struct packet *pkt, struct rd *r, size_t qlen)
 {
-	struct quoted *q = &pkt->quoted;
-	uint8_t nh, src[16], dst[16];
-	uint32_t vtcfl;
-	uint16_t plen;
+	struct iphdr h = {0};
+	enum decode_err e;
 
 	if (qlen < IP6_HLEN)
 		return DEC_ICMP;
-	vtcfl = rd_be32(r);
-	plen = rd_be16(r);
-	nh = rd_u8(r);
-	rd_skip(r, 1); /* hop limit */
-	rd_bytes(r, src, 16);
-	rd_bytes(r, dst, 16);
-	if (r->err)
-		return DEC_OK; /* quote cut short: nothing usable, not invalid */
-	if (vtcfl >> 28 != 6)
-		return DEC_ICMP;
-	q->ipver = 6;
-	q->proto = nh;
-	q->ip_len = IP6_HLEN + (uint32_t)plen;
-	addr_set6(&q->src, src);
-	addr_set6(&q->dst, dst);
+	e = ipv6_header(r, &h);
+	if ((e = quote_ip(&pkt->quoted, &h, e, r->err)) != DEC_OK || r->err)
+		return e;
 	pkt->flags |= PKT_QUOTED;
-	if (quote_ip6_ext(q, r))
-		quote_l4(q, r);
+	/* Ports only when the chain is whole, first fragment, within the quote. */
+	e = ipv6_ext_walk(r, &h);
+	pkt->quoted.proto = h.proto;
+	if (e == DEC_OK && !r->err && h.frag_off == 0)
+		quote_l4(&pkt->quoted, r);
 	return DEC_OK;
 }
 

@@ -25,6 +25,7 @@
  * Ethernet padding (PKT_PADDED) and is not handed to L4.  The header
  * checksum is not verified: the mirror copies the packet as it was.
  */
+#include "vxmirror/iphdr.h"
 #include "vxmirror/packet.h"
 #include "vxmirror/rd.h"
 #include "vxmirror/util.h"
@@ -34,30 +35,18 @@
 #define IP4_MF       0x2000
 #define IP4_OFFMASK  0x1fff
 
-/* ipv4_frag: record DF, MF and the fragment offset from the flags word. */
-static void ipv4_frag(struct packet *pkt, uint16_t ff)
+enum decode_err ipv4_header(struct rd *r, struct iphdr *h)
 {
-	if (ff & IP4_DF)
-		pkt->flags |= PKT_DF;
-	pkt->frag_off = (uint16_t)((ff & IP4_OFFMASK) * 8);
-	if ((ff & IP4_MF) || pkt->frag_off != 0)
-		pkt->flags |= PKT_FRAGMENT;
-}
-
-/* ipv4_fixed: read and check the fixed 20-byte header. */
-static enum decode_err ipv4_fixed(struct packet *pkt, struct rd *r)
-{
-	uint8_t vihl, ttl, proto, src[4], dst[4];
-	uint16_t tot, id, ff;
-	size_t hlen;
+	uint8_t vihl, src[4], dst[4];
+	uint16_t ff;
 
 	vihl = rd_u8(r);
 	rd_skip(r, 1); /* type of service */
-	tot = rd_be16(r);
-	id = rd_be16(r);
+	h->len = rd_be16(r);
+	h->id = rd_be16(r);
 	ff = rd_be16(r);
-	ttl = rd_u8(r);
-	proto = rd_u8(r);
+	h->ttl = rd_u8(r);
+	h->proto = rd_u8(r);
 	rd_skip(r, 2); /* header checksum */
 	rd_bytes(r, src, 4);
 	rd_bytes(r, dst, 4);
@@ -65,20 +54,39 @@ static enum decode_err ipv4_fixed(struct packet *pkt, struct rd *r)
 		return DEC_IP_SHORT;
 	if (vihl >> 4 != 4)
 		return DEC_IP_VERSION;
-	hlen = (size_t)(vihl & 0x0f) * 4;
-	if (hlen < IP4_HLEN_MIN)
+	h->ipver = 4;
+	h->hlen = (uint16_t)((vihl & 0x0f) * 4);
+	if (h->hlen < IP4_HLEN_MIN)
 		return DEC_IP_HLEN;
-	if (tot < hlen)
+	if (h->len < h->hlen)
 		return DEC_IP_LEN;
+	addr_set4(&h->src, src);
+	addr_set4(&h->dst, dst);
+	h->flags = (ff & IP4_DF) ? PKT_DF : 0;
+	h->frag_off = (uint16_t)((ff & IP4_OFFMASK) * 8);
+	if ((ff & IP4_MF) || h->frag_off != 0)
+		h->flags |= PKT_FRAGMENT;
+	return DEC_OK;
+}
+
+/* ipv4_fixed: read and check the fixed 20-byte header into *pkt. */
+static enum decode_err ipv4_fixed(struct packet *pkt, struct rd *r)
+{
+	struct iphdr h;
+	enum decode_err e;
+
+	if ((e = ipv4_header(r, &h)) != DEC_OK)
+		return e;
 	pkt->ipver = 4;
-	pkt->ip_hlen = (uint16_t)hlen;
-	pkt->ip_len = tot;
-	pkt->ip_id = id;
-	pkt->ttl = ttl;
-	pkt->proto = proto;
-	addr_set4(&pkt->src, src);
-	addr_set4(&pkt->dst, dst);
-	ipv4_frag(pkt, ff);
+	pkt->ip_hlen = h.hlen;
+	pkt->ip_len = h.len;
+	pkt->ip_id = h.id;
+	pkt->ttl = h.ttl;
+	pkt->proto = h.proto;
+	pkt->src = h.src;
+	pkt->dst = h.dst;
+	pkt->frag_off = h.frag_off;
+	pkt->flags |= h.flags;
 	return DEC_OK;
 }
 

@@ -37,6 +37,7 @@
  */
 #include <stdbool.h>
 
+#include "vxmirror/iphdr.h"
 #include "vxmirror/packet.h"
 #include "vxmirror/rd.h"
 #include "vxmirror/util.h"
@@ -79,96 +80,85 @@ static size_t ipv6_ext_len(uint8_t nh, uint8_t hdrlen)
 }
 
 /* ipv6_frag: the rest of a fragment header, after next header and reserved. */
-static void ipv6_frag(struct packet *pkt, struct rd *r)
+static void ipv6_frag(struct iphdr *h, struct rd *r)
 {
 	uint16_t offm = rd_be16(r);
 	uint32_t id = rd_be32(r);
 
 	if (r->err)
 		return;
-	pkt->ip_id = id;
-	pkt->frag_off = offm & 0xfff8; /* 13 bits of 8-byte units, already scaled */
-	if (pkt->frag_off != 0 || (offm & 1))
-		pkt->flags |= PKT_FRAGMENT;
+	h->id = id;
+	h->frag_off = offm & 0xfff8; /* 13 bits of 8-byte units, already scaled */
+	if (h->frag_off != 0 || (offm & 1))
+		h->flags |= PKT_FRAGMENT;
 }
 
-/* ipv6_ext_one: step over one extension header of type *nh. */
-static enum decode_err ipv6_ext_one(struct packet *pkt, struct rd *r, uint8_t *nh)
+/* ipv6_ext_one: step over one extension header of type h->proto. */
+static enum decode_err ipv6_ext_one(struct iphdr *h, struct rd *r)
 {
-	size_t start = r->off, elen;
+	size_t elen;
 	uint8_t next, hdrlen;
 
-	if (start + 2 > pkt->ip_len)
+	if (h->hlen + 2u > h->len)
 		return DEC_IP6_EXT;
 	next = rd_u8(r);
 	hdrlen = rd_u8(r);
 	if (r->err)
 		return DEC_OK; /* truncated; the caller sees r->err */
-	elen = ipv6_ext_len(*nh, hdrlen);
-	if (start + elen > pkt->ip_len)
+	elen = ipv6_ext_len(h->proto, hdrlen);
+	if (h->hlen + elen > h->len)
 		return DEC_IP6_EXT;
-	if (*nh == IP6_FRAGMENT)
-		ipv6_frag(pkt, r);
+	if (h->proto == IP6_FRAGMENT)
+		ipv6_frag(h, r);
 	else
 		rd_skip(r, elen - 2);
-	if (!r->err)
-		*nh = next;
+	if (!r->err) {
+		h->proto = next;
+		h->hlen = (uint16_t)(h->hlen + elen);
+	}
 	return DEC_OK;
 }
 
-/*
- * ipv6_ext: walk the extension headers; *nh is the first next header in
- * and the upper-layer protocol out.  `r` ends at the captured part of the
- * payload, so a read error here means truncation.
- */
-static enum decode_err ipv6_ext(struct packet *pkt, struct rd *r, uint8_t *nh)
+enum decode_err ipv6_ext_walk(struct rd *r, struct iphdr *h)
 {
 	enum decode_err e;
 	int n;
 
-	for (n = 0; ipv6_is_ext(*nh); n++) {
+	for (n = 0; ipv6_is_ext(h->proto); n++) {
 		if (n == IP6_EXT_MAX)
 			return DEC_IP6_EXT;
-		if ((e = ipv6_ext_one(pkt, r, nh)) != DEC_OK)
+		if ((e = ipv6_ext_one(h, r)) != DEC_OK || r->err)
 			return e;
-		if (r->err) {
-			pkt->flags |= PKT_TRUNCATED | PKT_L4_TRUNCATED;
-			return DEC_OK;
-		}
-		pkt->ip_hlen = (uint16_t)r->off;
-		if (pkt->frag_off != 0)
+		if (h->frag_off != 0)
 			break; /* what follows is the middle of someone's payload */
 	}
 	return DEC_OK;
 }
 
-/* ipv6_fixed: read and check the fixed 40-byte header. */
-static enum decode_err ipv6_fixed(struct packet *pkt, const uint8_t *p, size_t len)
+enum decode_err ipv6_header(struct rd *r, struct iphdr *h)
 {
-	struct rd r;
-	uint8_t nh, hlim, src[16], dst[16];
+	uint8_t src[16], dst[16];
 	uint32_t vtcfl;
 	uint16_t plen;
 
-	rd_init(&r, p, len);
-	vtcfl = rd_be32(&r);
-	plen = rd_be16(&r);
-	nh = rd_u8(&r);
-	hlim = rd_u8(&r);
-	rd_bytes(&r, src, 16);
-	rd_bytes(&r, dst, 16);
-	if (r.err)
+	vtcfl = rd_be32(r);
+	plen = rd_be16(r);
+	h->proto = rd_u8(r);
+	h->ttl = rd_u8(r);
+	rd_bytes(r, src, 16);
+	rd_bytes(r, dst, 16);
+	if (r->err)
 		return DEC_IP_SHORT;
 	if (vtcfl >> 28 != 6)
 		return DEC_IP_VERSION;
-	pkt->ipver = 6;
-	pkt->ttl = hlim;
-	pkt->proto = nh;
-	pkt->ip_hlen = IP6_HLEN;
-	pkt->ip_len = IP6_HLEN + (uint32_t)plen;
-	pkt->flags |= PKT_DF;
-	addr_set6(&pkt->src, src);
-	addr_set6(&pkt->dst, dst);
+	h->ipver = 6;
+	h->hlen = IP6_HLEN;
+	h->len = IP6_HLEN + (uint32_t)plen;
+	h->id = 0;
+	h->frag_off = 0;
+	h->flags = PKT_DF; /* routers never fragment IPv6 */
+	addr_set6(&h->src, src);
+	addr_set6(&h->dst, dst);
 	return DEC_OK;
 }
 
@@ -190,23 +180,38 @@ static enum decode_err ipv6_l4(struct packet *pkt, const uint8_t *p, size_t len)
 enum decode_err decode_ipv6(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
+	struct iphdr h;
 	enum decode_err e;
-	uint8_t nh;
 
-	if ((e = ipv6_fixed(pkt, p, len)) != DEC_OK)
+	rd_init(&r, p, len);
+	if ((e = ipv6_header(&r, &h)) != DEC_OK)
 		return e;
-	if (len < pkt->ip_len)
+	if (len < h.len)
 		pkt->flags |= PKT_TRUNCATED;
-	else if (len > pkt->ip_len)
+	else if (len > h.len)
 		pkt->flags |= PKT_PADDED;
 	/* From here on, read only what was both sent and captured. */
-	rd_init(&r, p, MIN(len, (size_t)pkt->ip_len));
+	rd_init(&r, p, MIN(len, (size_t)h.len));
 	rd_skip(&r, IP6_HLEN);
-	nh = pkt->proto;
-	e = ipv6_ext(pkt, &r, &nh);
-	pkt->proto = nh;
-	if (e != DEC_OK || (pkt->flags & PKT_L4_TRUNCATED) || pkt->frag_off != 0)
+	e = ipv6_ext_walk(&r, &h);
+	pkt->ipver = 6;
+	pkt->ttl = h.ttl;
+	pkt->proto = h.proto;
+	pkt->ip_hlen = h.hlen;
+	pkt->ip_len = h.len;
+	pkt->ip_id = h.id;
+	pkt->frag_off = h.frag_off;
+	pkt->flags |= h.flags;
+	pkt->src = h.src;
+	pkt->dst = h.dst;
+	if (e != DEC_OK)
 		return e;
+	if (r.err) {
+		pkt->flags |= PKT_TRUNCATED | PKT_L4_TRUNCATED;
+		return DEC_OK;
+	}
+	if (pkt->frag_off != 0)
+		return DEC_OK;
 	pkt->l4_off = (uint16_t)(pkt->l3_off + r.off);
 	return ipv6_l4(pkt, p + r.off, rd_left(&r));
 }
