@@ -77,16 +77,7 @@ static enum decode_err ipv4_fixed(struct packet *pkt, struct rd *r)
 
 	if ((e = ipv4_header(r, &h)) != DEC_OK)
 		return e;
-	pkt->ipver = 4;
-	pkt->ip_hlen = h.hlen;
-	pkt->ip_len = h.len;
-	pkt->ip_id = h.id;
-	pkt->ttl = h.ttl;
-	pkt->proto = h.proto;
-	pkt->src = h.src;
-	pkt->dst = h.dst;
-	pkt->frag_off = h.frag_off;
-	pkt->flags |= h.flags;
+	iphdr_to_packet(pkt, &h);
 	return DEC_OK;
 }
 

@@ -194,16 +194,7 @@ enum decode_err decode_ipv6(struct packet *pkt, const uint8_t *p, size_t len)
 	rd_init(&r, p, MIN(len, (size_t)h.len));
 	rd_skip(&r, IP6_HLEN);
 	e = ipv6_ext_walk(&r, &h);
-	pkt->ipver = 6;
-	pkt->ttl = h.ttl;
-	pkt->proto = h.proto;
-	pkt->ip_hlen = h.hlen;
-	pkt->ip_len = h.len;
-	pkt->ip_id = h.id;
-	pkt->frag_off = h.frag_off;
-	pkt->flags |= h.flags;
-	pkt->src = h.src;
-	pkt->dst = h.dst;
+	iphdr_to_packet(pkt, &h);
 	if (e != DEC_OK)
 		return e;
 	if (r.err) {

@@ -48,4 +48,19 @@ enum decode_err ipv6_header(struct rd *r, struct iphdr *h);
  */
 enum decode_err ipv6_ext_walk(struct rd *r, struct iphdr *h);
 
+/* iphdr_to_packet: the parsed header's fields into the packet. */
+static inline void iphdr_to_packet(struct packet *pkt, const struct iphdr *h)
+{
+	pkt->ipver = h->ipver;
+	pkt->proto = h->proto;
+	pkt->ttl = h->ttl;
+	pkt->ip_hlen = h->hlen;
+	pkt->ip_len = h->len;
+	pkt->ip_id = h->id;
+	pkt->frag_off = h->frag_off;
+	pkt->flags |= h->flags;
+	pkt->src = h->src;
+	pkt->dst = h->dst;
+}
+
 #endif
