@@ -100,11 +100,12 @@ static void quote_l4(struct quoted *q, struct rd *r)
 
 /*
  * quote_ip: what an error quotes of the offending packet's IP header, read
- * with the packet decoder's own parser.  A quote cut short inside the
- * fixed header is normal (nothing usable, DEC_OK); a header that is not
- * IP of the version expected, or is inconsistent, is DEC_ICMP.
+ * into a scratch packet `h` with the packet decoder's own parser.  A quote
+ * cut short inside the fixed header is normal (nothing usable, DEC_OK); a
+ * header that is not IP of the version expected, or is inconsistent, is
+ * DEC_ICMP.
  */
-static enum decode_err quote_ip(struct quoted *q, const struct iphdr *h, enum decode_err e,
+static enum decode_err quote_ip(struct quoted *q, const struct packet *h, enum decode_err e,
                                 bool cut)
 {
 	if (cut)
@@ -113,7 +114,7 @@ static enum decode_err quote_ip(struct quoted *q, const struct iphdr *h, enum de
 		return DEC_ICMP;
 	q->ipver = h->ipver;
 	q->proto = h->proto;
-	q->ip_len = h->len;
+	q->ip_len = h->ip_len;
 	q->src = h->src;
 	q->dst = h->dst;
 	return DEC_OK;
@@ -122,7 +123,7 @@ static enum decode_err quote_ip(struct quoted *q, const struct iphdr *h, enum de
 /* quote_ip4: the IPv4 packet quoted by an ICMP error; qlen is its announced size. */
 static enum decode_err quote_ip4(struct packet *pkt, struct rd *r, size_t qlen)
 {
-	struct iphdr h = {0};
+	struct packet h = {0};
 	enum decode_err e;
 
 	if (qlen < IP4_HLEN)
@@ -133,7 +134,7 @@ static enum decode_err quote_ip4(struct packet *pkt, struct rd *r, size_t qlen)
 	pkt->flags |= PKT_QUOTED;
 	if (h.frag_off != 0)
 		return DEC_OK; /* a non-first fragment: no L4 header to quote */
-	rd_skip(r, (size_t)h.hlen - IP4_HLEN);
+	rd_skip(r, (size_t)h.ip_hlen - IP4_HLEN);
 	quote_l4(&pkt->quoted, r);
 	return DEC_OK;
 }
@@ -169,7 +170,7 @@ enum decode_err decode_icmp(struct packet *pkt, const uint8_t *p, size_t len)
 /* quote_ip6: the IPv6 packet quoted by an ICMPv6 error; qlen is its announced size. */
 static enum decode_err quote_ip6(struct packet *pkt, struct rd *r, size_t qlen)
 {
-	struct iphdr h = {0};
+	struct packet h = {0};
 	enum decode_err e;
 
 	if (qlen < IP6_HLEN)

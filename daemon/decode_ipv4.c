@@ -35,18 +35,19 @@
 #define IP4_MF       0x2000
 #define IP4_OFFMASK  0x1fff
 
-enum decode_err ipv4_header(struct rd *r, struct iphdr *h)
+enum decode_err ipv4_header(struct rd *r, struct packet *pkt)
 {
-	uint8_t vihl, src[4], dst[4];
-	uint16_t ff;
+	uint8_t vihl, ttl, proto, src[4], dst[4];
+	uint16_t tot, id, ff;
+	size_t hlen;
 
 	vihl = rd_u8(r);
 	rd_skip(r, 1); /* type of service */
-	h->len = rd_be16(r);
-	h->id = rd_be16(r);
+	tot = rd_be16(r);
+	id = rd_be16(r);
 	ff = rd_be16(r);
-	h->ttl = rd_u8(r);
-	h->proto = rd_u8(r);
+	ttl = rd_u8(r);
+	proto = rd_u8(r);
 	rd_skip(r, 2); /* header checksum */
 	rd_bytes(r, src, 4);
 	rd_bytes(r, dst, 4);
@@ -54,30 +55,24 @@ enum decode_err ipv4_header(struct rd *r, struct iphdr *h)
 		return DEC_IP_SHORT;
 	if (vihl >> 4 != 4)
 		return DEC_IP_VERSION;
-	h->ipver = 4;
-	h->hlen = (uint16_t)((vihl & 0x0f) * 4);
-	if (h->hlen < IP4_HLEN_MIN)
+	hlen = (size_t)(vihl & 0x0f) * 4;
+	if (hlen < IP4_HLEN_MIN)
 		return DEC_IP_HLEN;
-	if (h->len < h->hlen)
+	if (tot < hlen)
 		return DEC_IP_LEN;
-	addr_set4(&h->src, src);
-	addr_set4(&h->dst, dst);
-	h->flags = (ff & IP4_DF) ? PKT_DF : 0;
-	h->frag_off = (uint16_t)((ff & IP4_OFFMASK) * 8);
-	if ((ff & IP4_MF) || h->frag_off != 0)
-		h->flags |= PKT_FRAGMENT;
-	return DEC_OK;
-}
-
-/* ipv4_fixed: read and check the fixed 20-byte header into *pkt. */
-static enum decode_err ipv4_fixed(struct packet *pkt, struct rd *r)
-{
-	struct iphdr h;
-	enum decode_err e;
-
-	if ((e = ipv4_header(r, &h)) != DEC_OK)
-		return e;
-	iphdr_to_packet(pkt, &h);
+	pkt->ipver = 4;
+	pkt->ip_hlen = (uint16_t)hlen;
+	pkt->ip_len = tot;
+	pkt->ip_id = id;
+	pkt->ttl = ttl;
+	pkt->proto = proto;
+	addr_set4(&pkt->src, src);
+	addr_set4(&pkt->dst, dst);
+	if (ff & IP4_DF)
+		pkt->flags |= PKT_DF;
+	pkt->frag_off = (uint16_t)((ff & IP4_OFFMASK) * 8);
+	if ((ff & IP4_MF) || pkt->frag_off != 0)
+		pkt->flags |= PKT_FRAGMENT;
 	return DEC_OK;
 }
 
@@ -103,7 +98,7 @@ enum decode_err decode_ipv4(struct packet *pkt, const uint8_t *p, size_t len)
 	size_t l4len;
 
 	rd_init(&r, p, len);
-	if ((e = ipv4_fixed(pkt, &r)) != DEC_OK)
+	if ((e = ipv4_header(&r, pkt)) != DEC_OK)
 		return e;
 	if (len < pkt->ip_len)
 		pkt->flags |= PKT_TRUNCATED;

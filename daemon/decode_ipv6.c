@@ -80,85 +80,85 @@ static size_t ipv6_ext_len(uint8_t nh, uint8_t hdrlen)
 }
 
 /* ipv6_frag: the rest of a fragment header, after next header and reserved. */
-static void ipv6_frag(struct iphdr *h, struct rd *r)
+static void ipv6_frag(struct packet *pkt, struct rd *r)
 {
 	uint16_t offm = rd_be16(r);
 	uint32_t id = rd_be32(r);
 
 	if (r->err)
 		return;
-	h->id = id;
-	h->frag_off = offm & 0xfff8; /* 13 bits of 8-byte units, already scaled */
-	if (h->frag_off != 0 || (offm & 1))
-		h->flags |= PKT_FRAGMENT;
+	pkt->ip_id = id;
+	pkt->frag_off = offm & 0xfff8; /* 13 bits of 8-byte units, already scaled */
+	if (pkt->frag_off != 0 || (offm & 1))
+		pkt->flags |= PKT_FRAGMENT;
 }
 
-/* ipv6_ext_one: step over one extension header of type h->proto. */
-static enum decode_err ipv6_ext_one(struct iphdr *h, struct rd *r)
+/* ipv6_ext_one: step over one extension header of type pkt->proto. */
+static enum decode_err ipv6_ext_one(struct packet *pkt, struct rd *r)
 {
 	size_t elen;
 	uint8_t next, hdrlen;
 
-	if (h->hlen + 2u > h->len)
+	if (pkt->ip_hlen + 2u > pkt->ip_len)
 		return DEC_IP6_EXT;
 	next = rd_u8(r);
 	hdrlen = rd_u8(r);
 	if (r->err)
 		return DEC_OK; /* truncated; the caller sees r->err */
-	elen = ipv6_ext_len(h->proto, hdrlen);
-	if (h->hlen + elen > h->len)
+	elen = ipv6_ext_len(pkt->proto, hdrlen);
+	if (pkt->ip_hlen + elen > pkt->ip_len)
 		return DEC_IP6_EXT;
-	if (h->proto == IP6_FRAGMENT)
-		ipv6_frag(h, r);
+	if (pkt->proto == IP6_FRAGMENT)
+		ipv6_frag(pkt, r);
 	else
 		rd_skip(r, elen - 2);
 	if (!r->err) {
-		h->proto = next;
-		h->hlen = (uint16_t)(h->hlen + elen);
+		pkt->proto = next;
+		pkt->ip_hlen = (uint16_t)(pkt->ip_hlen + elen);
 	}
 	return DEC_OK;
 }
 
-enum decode_err ipv6_ext_walk(struct rd *r, struct iphdr *h)
+enum decode_err ipv6_ext_walk(struct rd *r, struct packet *pkt)
 {
 	enum decode_err e;
 	int n;
 
-	for (n = 0; ipv6_is_ext(h->proto); n++) {
+	for (n = 0; ipv6_is_ext(pkt->proto); n++) {
 		if (n == IP6_EXT_MAX)
 			return DEC_IP6_EXT;
-		if ((e = ipv6_ext_one(h, r)) != DEC_OK || r->err)
+		if ((e = ipv6_ext_one(pkt, r)) != DEC_OK || r->err)
 			return e;
-		if (h->frag_off != 0)
+		if (pkt->frag_off != 0)
 			break; /* what follows is the middle of someone's payload */
 	}
 	return DEC_OK;
 }
 
-enum decode_err ipv6_header(struct rd *r, struct iphdr *h)
+enum decode_err ipv6_header(struct rd *r, struct packet *pkt)
 {
-	uint8_t src[16], dst[16];
+	uint8_t nh, hlim, src[16], dst[16];
 	uint32_t vtcfl;
 	uint16_t plen;
 
 	vtcfl = rd_be32(r);
 	plen = rd_be16(r);
-	h->proto = rd_u8(r);
-	h->ttl = rd_u8(r);
+	nh = rd_u8(r);
+	hlim = rd_u8(r);
 	rd_bytes(r, src, 16);
 	rd_bytes(r, dst, 16);
 	if (r->err)
 		return DEC_IP_SHORT;
 	if (vtcfl >> 28 != 6)
 		return DEC_IP_VERSION;
-	h->ipver = 6;
-	h->hlen = IP6_HLEN;
-	h->len = IP6_HLEN + (uint32_t)plen;
-	h->id = 0;
-	h->frag_off = 0;
-	h->flags = PKT_DF; /* routers never fragment IPv6 */
-	addr_set6(&h->src, src);
-	addr_set6(&h->dst, dst);
+	pkt->ipver = 6;
+	pkt->ttl = hlim;
+	pkt->proto = nh;
+	pkt->ip_hlen = IP6_HLEN;
+	pkt->ip_len = IP6_HLEN + (uint32_t)plen;
+	pkt->flags |= PKT_DF; /* routers never fragment IPv6 */
+	addr_set6(&pkt->src, src);
+	addr_set6(&pkt->dst, dst);
 	return DEC_OK;
 }
 
@@ -180,22 +180,19 @@ static enum decode_err ipv6_l4(struct packet *pkt, const uint8_t *p, size_t len)
 enum decode_err decode_ipv6(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct rd r;
-	struct iphdr h;
 	enum decode_err e;
 
 	rd_init(&r, p, len);
-	if ((e = ipv6_header(&r, &h)) != DEC_OK)
+	if ((e = ipv6_header(&r, pkt)) != DEC_OK)
 		return e;
-	if (len < h.len)
+	if (len < pkt->ip_len)
 		pkt->flags |= PKT_TRUNCATED;
-	else if (len > h.len)
+	else if (len > pkt->ip_len)
 		pkt->flags |= PKT_PADDED;
 	/* From here on, read only what was both sent and captured. */
-	rd_init(&r, p, MIN(len, (size_t)h.len));
+	rd_init(&r, p, MIN(len, (size_t)pkt->ip_len));
 	rd_skip(&r, IP6_HLEN);
-	e = ipv6_ext_walk(&r, &h);
-	iphdr_to_packet(pkt, &h);
-	if (e != DEC_OK)
+	if ((e = ipv6_ext_walk(&r, pkt)) != DEC_OK)
 		return e;
 	if (r.err) {
 		pkt->flags |= PKT_TRUNCATED | PKT_L4_TRUNCATED;
