@@ -38,6 +38,8 @@
 #define TCPOPT_NOP    1
 #define TCPOPT_MSS    2
 #define TCPOPT_WSCALE 3
+#define TCPOPT_SACK   5
+#define SACK_MAX      4 /* 2 + 4 * 8 = 34 bytes: all 40 option bytes hold */
 
 /* tcp_fixed: the 20-byte header; leaves PKT_HAS_L4 clear if it was cut. */
 static enum decode_err tcp_fixed(struct packet *pkt, struct rd *r, size_t l4len)
@@ -84,6 +86,15 @@ static enum decode_err tcp_option(struct packet *pkt, struct rd *r, uint8_t kind
 		if (olen != 3)
 			return DEC_TCP_OPT;
 		pkt->tcp_wscale = rd_u8(r);
+		break;
+	case TCPOPT_SACK:
+		if (olen < 10 || (olen - 2u) % 8 != 0 || (olen - 2u) / 8 > SACK_MAX)
+			return DEC_TCP_OPT;
+		pkt->nsack = (uint8_t)((olen - 2u) / 8);
+		for (unsigned i = 0; i < pkt->nsack; i++) {
+			pkt->sack[i][0] = rd_be32(r);
+			pkt->sack[i][1] = rd_be32(r);
+		}
 		break;
 	default:
 		rd_skip(r, olen - 2u);

@@ -4,13 +4,18 @@
  * quoting the flow (docs/alerts.md has the exact rule).
  *
  * flow_account() does the bookkeeping per side (struct flow_side: the
- * tracked segment, its retransmissions, the largest size acknowledged);
- * this file decides.  Confirmed: the segment exceeds a configured path
- * MTU.  Inferred: no MTU is configured, but smaller segments of the flow
- * were acknowledged.  When the sender later resends the data in smaller
- * segments and they are acknowledged (Linux tcp_mtu_probing), one
- * follow-up line of the same type says the connection recovered by
- * falling back, and the black hole is still there.
+ * tracked segment, its retransmissions, the largest size acknowledged,
+ * by ACK or SACK); this file decides, evidence first.  A segment no
+ * bigger than one the sender already got through is loss, never a black
+ * hole, whatever the config says.  Otherwise the basis is `configured`
+ * when the segment exceeds a configured path MTU that the evidence does
+ * not contradict, else `observed`: it exceeds the largest size seen
+ * delivered (the sender's own, else the other direction's) and the
+ * 576/1280 floor.  A configured MTU never silences the observed rule.
+ * Follow-up lines of the same type: the sender recovered by resending in
+ * smaller segments (Linux tcp_mtu_probing: the black hole is still
+ * there), or the stalled segment was acknowledged after all (withdrawn:
+ * it was loss).
  *
  * When another session mirrors the far end of the same connection (both
  * ends mirrored), the alert says where the packet died: that session saw
@@ -35,9 +40,12 @@ struct bh {
 	const struct flow_side *s, *peer;
 	uint32_t mtu; /* towards the receiver; 0 = not configured */
 	char from[ADDR_STRLEN + 16];
-	uint32_t largest; /* largest size acknowledged in either direction */
-	bool confirmed;
-	int64_t stalled_ns; /* first sent -> this packet */
+	uint32_t largest;     /* largest size delivered: the sender's own, else the peer's */
+	bool largest_own;     /* ...and it is the sender's own */
+	uint32_t largest_any; /* largest size delivered in either direction */
+	bool confirmed;       /* basis "configured" (else "observed") */
+	bool contradicted;    /* the sender got a DF segment bigger than mtu through */
+	int64_t stalled_ns;   /* first sent -> this packet */
 	/* The same connection on another session (the other end's mirror). */
 	const char *other; /* its session name; NULL if none saw the sender */
 	uint32_t other_vni;
@@ -77,8 +85,11 @@ static void bh_init(const struct pctx *c, int x, struct bh *b)
 	b->s = &c->flow->side[x];
 	b->peer = &c->flow->side[!x];
 	b->mtu = det_path_mtu(c, c->flow, !x, b->from, sizeof(b->from));
-	b->largest = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
-	b->confirmed = b->mtu != 0 && b->s->big_ip_len > b->mtu;
+	b->largest_any = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
+	b->largest_own = b->s->acked_ip_len != 0;
+	b->largest = b->largest_own ? b->s->acked_ip_len : b->peer->acked_ip_len;
+	b->contradicted = b->mtu != 0 && b->s->acked_ip_len > b->mtu;
+	b->confirmed = b->mtu != 0 && !b->contradicted && b->s->big_ip_len > b->mtu;
 	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
 	bh_where(c, b);
 }
@@ -93,10 +104,12 @@ static bool bh_applies(const struct pctx *c, const struct bh *b)
 		return false; /* PMTUD is being told: icmp_ptb / ptb_ignored instead */
 	if ((b->peer->flags & FS_ACK) && seq_after(b->peer->ack_max, b->s->big_seq))
 		return false;
+	if (b->s->big_ip_len <= b->s->acked_ip_len)
+		return false; /* this size got through on this flow: loss, not size */
 	if (b->confirmed)
 		return true;
-	return b->mtu == 0 && b->largest > 0 && b->s->big_ip_len > b->largest &&
-	       b->s->big_ip_len > floor;
+	/* Observed: bigger than anything delivered on the flow, either way. */
+	return b->largest_any > 0 && b->s->big_ip_len > b->largest_any && b->s->big_ip_len > floor;
 }
 
 static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_t len)
@@ -130,6 +143,7 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	char a[ADDR_STRLEN], ts[64];
 
 	json_object_set_new(o, "confirmed", json_boolean(b->confirmed));
+	json_object_set_new(o, "basis", json_string(b->confirmed ? "configured" : "observed"));
 	json_object_set_new(o, "sender",
 	                    json_string(addr_fmt(flow_side_addr(f, b->x, NULL), a, sizeof(a))));
 	json_object_set_new(o, "receiver",
@@ -144,6 +158,7 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	                    alert_json_uint_or_null(b->s->acked_ip_len));
 	json_object_set_new(o, "path_mtu", alert_json_uint_or_null(b->mtu));
 	json_object_set_new(o, "path_mtu_source", b->mtu ? json_string(b->from) : json_null());
+	json_object_set_new(o, "path_mtu_contradicted", json_boolean(b->contradicted));
 	json_object_set_new(o, "first_sent",
 	                    json_string(alert_fmt_ns(b->s->big_first_ns, ts, sizeof(ts))));
 	json_object_set_new(o, "stalled_ms", json_integer(b->stalled_ns / 1000000));
@@ -180,6 +195,30 @@ static const char *bh_where_text(const struct pctx *c, const struct bh *b, char 
 	return buf;
 }
 
+/* bh_why_observed: the evidence of an observed black hole, in words. */
+static void bh_why_observed(const struct pctx *c, const struct bh *b, char *why, size_t len)
+{
+	char sh[ADDR_STRLEN], cfg[160] = "";
+
+	addr_fmt(flow_side_addr(c->flow, b->x, NULL), sh, sizeof(sh));
+	if (b->mtu != 0)
+		snprintf(cfg, sizeof(cfg), "; the configured path MTU (%u, %s) %s", b->mtu, b->from,
+		         b->contradicted ? "is contradicted: bigger segments got through"
+		                         : "would carry it, so the config is wrong");
+	if (b->largest_own)
+		snprintf(
+		    why, len,
+		    "%s's own segments of up to %u bytes were acknowledged (ACK or SACK), so a "
+		    "hop drops packets this big silently%s",
+		    sh, b->largest, cfg);
+	else
+		snprintf(
+		    why, len,
+		    "segments of up to %u bytes in the other direction were acknowledged, so a "
+		    "hop probably drops packets this big silently%s",
+		    b->largest, cfg);
+}
+
 static void alert_stall(struct pctx *c, const struct bh *b)
 {
 	struct alert_flow fl = alert_flow_of(c->flow, b->x);
@@ -193,15 +232,14 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 	bh_json(o, b, c->flow);
 	json_object_set_new(o, "recovered_by_fallback", json_false());
 	json_object_set_new(o, "fallback_ip_len", json_null());
+	json_object_set_new(o, "withdrawn", json_false());
+	json_object_set_new(o, "withdrawn_reason", json_null());
 	addr_fmt(fl.dst, dh, sizeof(dh));
 	if (b->confirmed)
 		snprintf(why, sizeof(why), "the path MTU towards %s is %u (%s)", dh, b->mtu,
 		         b->from);
 	else
-		snprintf(why, sizeof(why),
-		         "segments of up to %u bytes of this flow were acknowledged, so a hop "
-		         "probably drops packets this big silently",
-		         b->largest);
+		bh_why_observed(c, b, why, sizeof(why));
 	snprintf(msg, sizeof(msg),
 	         "%s -> %s: a %u-byte DF segment (seq %u) was retransmitted %u times over %.1f s "
 	         "and never acknowledged, and no ICMP packet-too-big came back; %s: PMTUD black "
@@ -226,6 +264,8 @@ static void alert_fallback(struct pctx *c, const struct bh *b)
 	bh_json(o, b, c->flow);
 	json_object_set_new(o, "recovered_by_fallback", json_true());
 	json_object_set_new(o, "fallback_ip_len", json_integer(b->s->fallback_ip_len));
+	json_object_set_new(o, "withdrawn", json_false());
+	json_object_set_new(o, "withdrawn_reason", json_null());
 	addr_fmt(fl.src, sh, sizeof(sh));
 	addr_fmt(fl.dst, dh, sizeof(dh));
 	snprintf(msg, sizeof(msg),
@@ -237,6 +277,33 @@ static void alert_fallback(struct pctx *c, const struct bh *b)
 	         (double)b->stalled_ns / 1e9, dh, b->s->big_ip_len);
 	bh_advice(c, b, adv, sizeof(adv));
 	alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg, adv);
+}
+
+static void alert_withdraw(struct pctx *c, const struct bh *b, bool sack)
+{
+	struct alert_flow fl = alert_flow_of(c->flow, b->x);
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], msg[768];
+	const char *how = sack ? "selectively acknowledged (SACK)" : "acknowledged";
+	json_t *o;
+
+	o = alert_new(c, ALERT_PMTUD_BLACKHOLE, "info", &fl);
+	if (o == NULL)
+		return;
+	bh_json(o, b, c->flow);
+	json_object_set_new(o, "recovered_by_fallback", json_false());
+	json_object_set_new(o, "fallback_ip_len", json_null());
+	json_object_set_new(o, "withdrawn", json_true());
+	json_object_set_new(o, "withdrawn_reason", json_string(how));
+	addr_fmt(fl.src, sh, sizeof(sh));
+	addr_fmt(fl.dst, dh, sizeof(dh));
+	snprintf(msg, sizeof(msg),
+	         "withdrawn: %s's %u-byte segment (seq %u), reported as a PMTUD black hole, was "
+	         "%s by %s %.1f s after it was first sent, at its full size: the path carries it, "
+	         "the copies were lost, not too big",
+	         sh, b->s->big_ip_len, b->s->big_seq, how, dh, (double)b->stalled_ns / 1e9);
+	alert_emit(c, ALERT_PMTUD_BLACKHOLE, o, msg,
+	           "none for the MTU; if stalls like this recur, look for packet loss on the path "
+	           "(interface drops, queue overflows, a congested link)");
 }
 
 /* check_stall: the packet from side x is a retransmission of its tracked segment. */
@@ -256,11 +323,19 @@ static void check_stall(struct pctx *c, int x)
 	alert_stall(c, &b);
 }
 
-/* check_recovery: the packet's ACK settled side x's tracked segment after a fallback. */
+/* check_recovery: the packet's ACK settled side x's tracked segment after a
+ * fallback, or acknowledged the stalled segment itself after the alert. */
 static void check_recovery(struct pctx *c, int x)
 {
 	struct flow_side *s = &c->flow->side[x];
 	struct bh b;
+
+	if (s->flags & FS_BH_ACKED) {
+		bh_init(c, x, &b);
+		alert_withdraw(c, &b, (s->flags & FS_BH_SACKED) != 0);
+		s->flags &= (uint32_t) ~(FS_BH_ACKED | FS_BH_SACKED);
+		return;
+	}
 
 	if (!(s->flags & FS_RECOVERED))
 		return;
@@ -269,7 +344,7 @@ static void check_recovery(struct pctx *c, int x)
 		bh_init(c, x, &b);
 		alert_fallback(c, &b);
 	}
-	s->flags &= (uint16_t) ~(FS_RECOVERED | FS_BH_ALERTED);
+	s->flags &= (uint32_t) ~(FS_RECOVERED | FS_BH_ALERTED);
 }
 
 static void detect_blackhole(struct pctx *c, void *state)

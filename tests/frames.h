@@ -83,6 +83,8 @@ struct tcp_spec {
 	bool zero_window;       /* advertise a window of 0 (overrides win) */
 	uint16_t mss;           /* MSS option; 0 = none */
 	bool sack_ok;           /* SACK-permitted option */
+	uint8_t nsack;          /* SACK option with this many blocks (0..3) ... */
+	uint32_t sack[3][2];    /* ... left and right edges */
 	bool has_wscale;        /* window-scale option ... */
 	uint8_t wscale;         /* ... with this shift */
 	uint32_t payload_len;   /* TCP payload bytes; ip.ip_len, when set, wins */
@@ -299,7 +301,7 @@ static inline size_t frame__ip(uint8_t *buf, size_t cap, const struct ip_spec *i
 	return n;
 }
 
-/* frame__tcp_opts: MSS, SACK-permitted, window scale, padded to 4 bytes. */
+/* frame__tcp_opts: MSS, SACK-permitted, SACK blocks, window scale, padded to 4 bytes. */
 static inline size_t frame__tcp_opts(uint8_t *o, const struct tcp_spec *t)
 {
 	size_t n = 0;
@@ -313,6 +315,17 @@ static inline size_t frame__tcp_opts(uint8_t *o, const struct tcp_spec *t)
 	if (t->sack_ok) {
 		o[n++] = 4;
 		o[n++] = 2;
+	}
+	if (t->nsack != 0) {
+		o[n++] = 1; /* NOP, NOP: the blocks 4-byte aligned, as Linux sends them */
+		o[n++] = 1;
+		o[n++] = 5;
+		o[n++] = (uint8_t)(2 + 8 * t->nsack);
+		for (unsigned i = 0; i < t->nsack && i < 3; i++) {
+			frame__be32(o + n, t->sack[i][0]);
+			frame__be32(o + n + 4, t->sack[i][1]);
+			n += 8;
+		}
 	}
 	if (t->has_wscale) {
 		o[n++] = 1; /* NOP */

@@ -1040,10 +1040,10 @@ Test(flow, full_table_evicts_closed_first)
 
 Test(flow, memory_per_entry)
 {
-	/* The figure quoted in flow.h and docs/alerts.md (LP64). */
+	/* The figure quoted in flow.h and the README (LP64). */
 	if (sizeof(void *) == 8)
-		cr_assert_eq(sizeof(struct flow), 224);
-	cr_assert_leq(sizeof(struct flow), 256);
+		cr_assert_eq(sizeof(struct flow), 272);
+	cr_assert_leq(sizeof(struct flow), 288);
 }
 
 /* account: one TCP packet from src to dst through flow_account(). */
@@ -1180,6 +1180,8 @@ Test(blackhole, seed1_confirmed_with_route)
 	cr_assert_str_eq(sget(o, "flow.dst"), CLIENT);
 	cr_assert_eq(iget(o, "flow.dport"), CPORT);
 	cr_assert(json_is_true(get(o, "confirmed")));
+	cr_assert_str_eq(sget(o, "basis"), "configured");
+	cr_assert(json_is_false(get(o, "path_mtu_contradicted")));
 	cr_assert_str_eq(sget(o, "sender"), SERVER);
 	cr_assert_str_eq(sget(o, "receiver"), CLIENT);
 	cr_assert_eq(iget(o, "seq"), 5001);
@@ -1228,8 +1230,9 @@ Test(blackhole, seed1_inferred_without_mtu)
 	cr_assert_eq(iget(o, "largest_passed"), 340);
 	cr_assert(is_null(o, "path_mtu"));
 	cr_assert(is_null(o, "path_mtu_source"));
+	cr_assert_str_eq(sget(o, "basis"), "observed");
 	cr_assert_not_null(strstr(sget(o, "message"),
-	                          "segments of up to 340 bytes of this flow were "
+	                          "segments of up to 340 bytes in the other direction were "
 	                          "acknowledged"));
 	cr_assert_str_eq(
 	    sget(o, "advice"),
@@ -1349,8 +1352,186 @@ Test(blackhole, small_segment_loss_is_not_a_blackhole)
 		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 8361, 1561, 1600);
 	}
 	EXPECT("pmtud_blackhole");
-	cr_assert_eq(iget(alert(0), "largest_passed"), 1500);
+	/* The sender's own evidence first: the client's 1500 went the other way. */
+	cr_assert_eq(iget(alert(0), "largest_passed"), 1400);
 	cr_assert_eq(iget(alert(0), "largest_passed_by_sender"), 1400);
+	cr_assert_str_eq(sget(alert(0), "basis"), "observed");
+}
+
+/* sack: a pure ACK from src carrying one SACK block [l, r). */
+static void sack(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint32_t seq,
+                 uint32_t ack, uint32_t l, uint32_t r)
+{
+	feed_tcp(&(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true},
+	                            .sport = sport,
+	                            .dport = dport,
+	                            .flags = TH_ACK,
+	                            .seq = seq,
+	                            .ack = ack,
+	                            .nsack = 1,
+	                            .sack = {{l, r}}});
+}
+
+/* jumbo_loss: on a 9000-byte path, the server's first 9000-byte segment
+ * (seq 5001..13961) is lost and its next one (13961..22921) arrives; the
+ * client SACKs it when `sacked`.  `resent_small` first resends the second
+ * segment's data in a 1500-byte packet (a fallback: the SACK then proves
+ * nothing about 9000).  Then the first is retransmitted three times. */
+static void jumbo_loss(bool sacked, bool resent_small)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 0);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 9000);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 13961, 401, 9000);
+	if (resent_small) {
+		later(50);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 13961, 401, 1500);
+	}
+	later(1);
+	if (sacked)
+		sack(CLIENT, CPORT, SERVER, SPORT, 401, 5001, 13961, 22921);
+	else
+		seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 5001, 0);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 9000);
+	}
+}
+
+Test(blackhole, sacked_same_size_is_loss_not_a_blackhole)
+{
+	jumbo_loss(true, false);
+	cr_assert_eq(nalerts(), 0, "a 9000-byte segment of the sender was SACKed: the size passes");
+}
+
+Test(blackhole, without_the_sack_it_is_inferred)
+{
+	json_t *o;
+
+	jumbo_loss(false, false);
+	EXPECT("pmtud_blackhole");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "basis"), "observed");
+	cr_assert(json_is_false(get(o, "confirmed")));
+	cr_assert_eq(iget(o, "largest_passed"), 340);
+	cr_assert(is_null(o, "largest_passed_by_sender"));
+	cr_assert(json_is_false(get(o, "withdrawn")));
+}
+
+Test(blackhole, sack_after_a_smaller_resend_proves_nothing)
+{
+	jumbo_loss(true, true);
+	EXPECT("pmtud_blackhole");
+	cr_assert(is_null(alert(0), "largest_passed_by_sender"));
+}
+
+Test(blackhole, sack_proves_the_senders_own_size)
+{
+	/* Seed 1's TLS flight: 4148, 9000, 1686 and 412 bytes; the client SACKs
+	 * only the 412-byte segment.  largest_passed is the sender's 412, not
+	 * the other direction's 340. */
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 0);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 4148);          /* ..9109 */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 9109, 401, 9000);          /* ..18069 */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 18069, 401, 1686);         /* ..19715 */
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 19715, 401, 412); /* ..20087 */
+	sack(CLIENT, CPORT, SERVER, SPORT, 401, 5001, 19715, 20087);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 4148);
+	}
+	EXPECT("pmtud_blackhole");
+	cr_assert_eq(iget(alert(0), "largest_passed"), 412);
+	cr_assert_eq(iget(alert(0), "largest_passed_by_sender"), 412);
+	cr_assert_not_null(
+	    strstr(sget(alert(0), "message"),
+	           "198.18.2.2's own segments of up to 412 bytes were acknowledged"));
+}
+
+Test(blackhole, acknowledged_after_the_alert_is_withdrawn)
+{
+	json_t *o;
+
+	jumbo_loss(false, false);
+	EXPECT("pmtud_blackhole");
+	/* The fourth copy arrives: the client acknowledges everything. */
+	later(1600);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 401, 9000);
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 22921, 0);
+	EXPECT("pmtud_blackhole", "pmtud_blackhole");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "severity"), "info");
+	cr_assert(json_is_true(get(o, "withdrawn")));
+	cr_assert_str_eq(sget(o, "withdrawn_reason"), "acknowledged");
+	cr_assert_eq(iget(o, "ip_len"), 9000);
+	cr_assert_eq(iget(o, "seq"), 5001);
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_not_null(strstr(sget(o, "message"), "withdrawn: "));
+	/* Once only. */
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 401, 22921, 0);
+	cr_assert_eq(nalerts(), 2);
+}
+
+Test(blackhole, a_configured_mtu_never_silences_it)
+{
+	json_t *o;
+
+	/* Seed 1 typed as an SRE would: the AWS default 9001.  The 5154-byte
+	 * flight fits it, yet it is black-holed: raised, basis observed. */
+	sess.path_mtu = 9001;
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	o = alert(0);
+	cr_assert_str_eq(sget(o, "basis"), "observed");
+	cr_assert(json_is_false(get(o, "confirmed")));
+	cr_assert_eq(iget(o, "path_mtu"), 9001);
+	cr_assert_str_eq(sget(o, "path_mtu_source"), "session path_mtu");
+	cr_assert(json_is_false(get(o, "path_mtu_contradicted")));
+	cr_assert_not_null(strstr(sget(o, "message"), "would carry it, so the config is wrong"));
+}
+
+/* contradicted: route 1500, yet the server's 8500-byte segment is
+ * acknowledged; then a segment of `stall` bytes is retransmitted 3 times. */
+static void contradicted(uint32_t stall)
+{
+	add_route("198.18.1.0/24", 1500);
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 101, 8500); /* ..13461 */
+	seg(CLIENT, CPORT, SERVER, SPORT, TH_ACK, 101, 13461, 0);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 13461, 101, stall);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 13461, 101, stall);
+	}
+}
+
+Test(blackhole, a_contradicted_mtu_gives_way_to_the_evidence)
+{
+	json_t *o;
+
+	/* The config is too low: a stalled 9000 is judged on the evidence
+	 * (observed, bigger than the 8500 that passed), not as "> 1500". */
+	contradicted(9000);
+	cr_assert_eq(count("pmtud_blackhole"), 1);
+	o = alert(nalerts() - 1);
+	cr_assert_str_eq(sget(o, "type"), "pmtud_blackhole");
+	cr_assert_str_eq(sget(o, "basis"), "observed");
+	cr_assert(json_is_false(get(o, "confirmed")));
+	cr_assert(json_is_true(get(o, "path_mtu_contradicted")));
+	cr_assert_eq(iget(o, "largest_passed"), 8500);
+}
+
+Test(blackhole, a_size_that_passed_is_loss_whatever_the_route_says)
+{
+	/* 8000 > the route's 1500, but 8500 already passed on this flow. */
+	contradicted(8000);
+	cr_assert_eq(count("pmtud_blackhole"), 0);
 }
 
 Test(blackhole, tiny_segments_are_never_size_drops)

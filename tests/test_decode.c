@@ -1214,6 +1214,34 @@ Test(decode, icmp6_quote_walks_extension_headers)
 	cr_assert_eq(pkt.quoted.sport, 0);
 }
 
+Test(decode, tcp_sack_blocks)
+{
+	struct packet pkt;
+	uint8_t *b = heap_copy(ipv4_tcp_syn, sizeof(ipv4_tcp_syn));
+	static const uint8_t opts[20] = {1,    1,    5,    18,   0x00, 0x00, 0x10,
+	                                 0x00, 0x00, 0x00, 0x20, 0x00, 0xff, 0xff,
+	                                 0xff, 0xf0, 0x00, 0x00, 0x00, 0x10};
+
+	/* NOP NOP SACK with two blocks, filling the 20 option bytes; the
+	 * second one wraps around 2^32. */
+	memcpy(b + 54, opts, sizeof(opts));
+	cr_assert_eq(decode_buf(&pkt, b, sizeof(ipv4_tcp_syn)), DEC_OK);
+	cr_assert_eq(pkt.nsack, 2);
+	cr_assert_eq(pkt.sack[0][0], 0x1000);
+	cr_assert_eq(pkt.sack[0][1], 0x2000);
+	cr_assert_eq(pkt.sack[1][0], 0xfffffff0);
+	cr_assert_eq(pkt.sack[1][1], 0x10);
+	cr_assert(!(pkt.flags & PKT_HAS_MSS));
+	/* The SYN as it was has no SACK blocks. */
+	cr_assert_eq(DECODE(&pkt, ipv4_tcp_syn), DEC_OK);
+	cr_assert_eq(pkt.nsack, 0);
+	/* A length that is not 2 + 8n is malformed, as is one block too short. */
+	b[57] = 17;
+	cr_assert_eq(decode_buf(&pkt, b, sizeof(ipv4_tcp_syn)), DEC_TCP_OPT);
+	b[57] = 2;
+	cr_assert_eq(decode_buf(&pkt, b, sizeof(ipv4_tcp_syn)), DEC_TCP_OPT);
+}
+
 /* ---- VXLAN ----------------------------------------------------------- */
 
 /* clang-format off */

@@ -7,9 +7,9 @@
  * connection hit the same entry.  flow_key_make() says which side sent the
  * packet; per-side state lives in flow->side[0] and flow->side[1].
  *
- * Memory is fixed: 224 bytes per entry on LP64 (x86_64, aarch64), plus one
- * 8-byte bucket pointer, so 232 bytes per flow (about 232 MB for a million
- * flows); flow.c asserts the 256-byte budget.  Entries are allocated in
+ * Memory is fixed: 272 bytes per entry on LP64 (x86_64, aarch64), plus one
+ * 8-byte bucket pointer, so 280 bytes per flow (about 280 MB for a million
+ * flows); flow.c asserts the 288-byte budget.  Entries are allocated in
  * chunks of FLOW_CHUNK as the table fills, never per packet, up to
  * max_flows.  When the table is full the
  * least recently used entry is recycled (closed flows first), and counted as
@@ -46,22 +46,36 @@ struct flow_key {
 };
 
 /* flow_side.flags */
-#define FS_HAS_MSS     0x0001 /* mss holds the MSS this side announced in its SYN/SYN-ACK */
-#define FS_SYN         0x0002 /* this side sent a SYN (without ACK) */
-#define FS_SYNACK      0x0004 /* this side sent a SYN-ACK */
-#define FS_FIN         0x0008 /* this side sent a FIN */
-#define FS_RST         0x0010 /* this side sent an RST */
-#define FS_DF          0x0020 /* this side sent a packet with DF (any IPv6 packet) */
-#define FS_SEQ         0x0040 /* seq_next is valid */
-#define FS_ACK         0x0080 /* ack_max is valid */
-#define FS_PTB_SEEN    0x0100 /* an ICMP PTB quoting this side's packets was seen (ptb_mtu) */
-#define FS_MSS_UNKNOWN 0x0200 /* its SYN/SYN-ACK options were cut by the mirror: MSS unknown */
-#define FS_ZERO_WIN    0x0400 /* its latest ACK advertised a zero receive window */
-#define FS_BIG         0x0800 /* big_* describe an unacknowledged segment being tracked */
-#define FS_BIG_SHRUNK  0x1000 /* the tracked segment's data was resent in smaller segments */
-#define FS_RECOVERED   0x2000 /* ...and the peer acknowledged them (the analyzer clears it) */
-#define FS_BH_ALERTED  0x4000 /* pmtud_blackhole was raised for the tracked segment */
-#define FS_BH_FOLLOWUP 0x8000 /* its recovered_by_fallback follow-up was raised */
+#define FS_HAS_MSS     0x0001  /* mss holds the MSS this side announced in its SYN/SYN-ACK */
+#define FS_SYN         0x0002  /* this side sent a SYN (without ACK) */
+#define FS_SYNACK      0x0004  /* this side sent a SYN-ACK */
+#define FS_FIN         0x0008  /* this side sent a FIN */
+#define FS_RST         0x0010  /* this side sent an RST */
+#define FS_DF          0x0020  /* this side sent a packet with DF (any IPv6 packet) */
+#define FS_SEQ         0x0040  /* seq_next is valid */
+#define FS_ACK         0x0080  /* ack_max is valid */
+#define FS_PTB_SEEN    0x0100  /* an ICMP PTB quoting this side's packets was seen (ptb_mtu) */
+#define FS_MSS_UNKNOWN 0x0200  /* its SYN/SYN-ACK options were cut by the mirror: MSS unknown */
+#define FS_ZERO_WIN    0x0400  /* its latest ACK advertised a zero receive window */
+#define FS_BIG         0x0800  /* big_* describe an unacknowledged segment being tracked */
+#define FS_BIG_SHRUNK  0x1000  /* the tracked segment's data was resent in smaller segments */
+#define FS_RECOVERED   0x2000  /* ...and the peer acknowledged them (the analyzer clears it) */
+#define FS_BH_ALERTED  0x4000  /* pmtud_blackhole was raised for the tracked segment */
+#define FS_BH_FOLLOWUP 0x8000  /* its recovered_by_fallback follow-up was raised */
+#define FS_BH_ACKED    0x10000 /* an alerted tracked segment was acknowledged after all */
+#define FS_BH_SACKED   0x20000 /* ...by a SACK block (the detector withdraws the alert) */
+
+/*
+ * A data segment kept as evidence of what the path carries: when the peer
+ * acknowledges its whole range (a SACK block, or the cumulative ACK) and
+ * no copy of its data was resent in between, this very segment arrived,
+ * so its size gets through.  len 0 is an empty slot.
+ */
+struct seg_probe {
+	uint32_t seq;
+	uint16_t len;    /* payload bytes */
+	uint16_t ip_len; /* IP total length (65535 at most) */
+};
 
 /*
  * What one side of a flow has sent.  Sequence numbers compare mod 2^32.
@@ -73,15 +87,18 @@ struct flow_key {
  * notices when its data is resent in smaller segments (a fallback), and
  * when the peer's ACK covers it: then its size, or the fallback's, has
  * passed and raises acked_ip_len.  That is how "largest size known to
- * pass" is learned without keeping a list of segments.
+ * pass" is learned without keeping a list of segments.  While a segment
+ * is tracked, two later segments are kept as probes (struct seg_probe):
+ * the receiver's SACK of one of them proves its size passes even though
+ * the tracked one is still missing (loss, not a black hole).
  */
 struct flow_side {
 	uint32_t packets;     /* packets sent by this side */
 	uint32_t max_ip_len;  /* largest IP total length sent (true size, not captured) */
 	uint32_t seq_next;    /* highest seq + segment length sent (FS_SEQ) */
 	uint32_t ack_max;     /* highest ACK sent (FS_ACK) */
+	uint32_t flags;       /* FS_* */
 	uint16_t mss;         /* MSS option announced (FS_HAS_MSS) */
-	uint16_t flags;       /* FS_* */
 	uint8_t alerted;      /* bit (1 << enum alert_type): already raised for this side */
 	uint8_t ptb_over;     /* DF packets over ptb_mtu sent after the PTB's grace period */
 	uint16_t big_retrans; /* retransmissions seen of the tracked segment */
@@ -92,8 +109,11 @@ struct flow_side {
 	uint32_t fallback_ip_len; /* largest smaller segment its data was resent in */
 	uint32_t acked_ip_len;    /* largest DF data segment the peer acknowledged */
 	uint32_t ptb_mtu;         /* lowest next-hop MTU of a PTB quoting this side (FS_PTB_SEEN) */
-	int64_t big_first_ns;     /* packet time the tracked segment was first seen */
-	int64_t ptb_ns;           /* packet time of the latest PTB quoting this side */
+	/* Evidence while a segment is tracked: the largest new segment sent
+	 * after it, and the latest; either one acknowledged raises acked_ip_len. */
+	struct seg_probe probe_big, probe_last;
+	int64_t big_first_ns; /* packet time the tracked segment was first seen */
+	int64_t ptb_ns;       /* packet time of the latest PTB quoting this side */
 };
 
 /* flow.state */

@@ -131,6 +131,8 @@ struct packet {
 	uint16_t tcp_mss;   /* valid with PKT_HAS_MSS */
 	uint8_t tcp_wscale; /* 0xff when absent */
 	uint32_t seq, ack;
+	uint8_t nsack;        /* SACK blocks (RFC 2018) in sack[] */
+	uint32_t sack[4][2];  /* left edge, right edge (first byte after the block) */
 	uint32_t payload_len; /* L4 payload length from the headers (true, not captured) */
 
 	/* ICMP / ICMPv6 */

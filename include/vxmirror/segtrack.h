@@ -16,5 +16,8 @@
 void segtrack_segment(struct flow_side *s, const struct flow_side *peer, const struct packet *pkt);
 /* segtrack_ack: `ack` from the peer of s; settles s's tracked segment once it covers it. */
 void segtrack_ack(struct flow_side *s, uint32_t ack);
+/* segtrack_sack: the SACK blocks (RFC 2018) of a packet from the peer of s:
+ * each proves that the segments of s inside it arrived, so their sizes pass. */
+void segtrack_sack(struct flow_side *s, const struct packet *pkt);
 
 #endif
