@@ -325,7 +325,7 @@ static void flow_restart(struct flow_table *t, struct flow *f, int64_t now_ns)
 
 static void account_mss(struct flow_side *s, const struct packet *pkt)
 {
-	s->flags &= (uint32_t)~(FS_HAS_MSS | FS_MSS_UNKNOWN);
+	s->flags &= (uint32_t) ~(FS_HAS_MSS | FS_MSS_UNKNOWN);
 	/* Options cut by the mirror: "no MSS seen" is not "no MSS sent". */
 	if (pkt->flags & PKT_L4_TRUNCATED) {
 		s->flags |= FS_MSS_UNKNOWN;
