@@ -88,6 +88,88 @@ Test(ingest, workers_keep_both_directions_together, .timeout = 60)
 	h_rm_rf(h.dir);
 }
 
+/* vx_ptb: a VXLAN datagram carrying an ICMP frag-needed / ICMPv6 packet-too-big
+ * from `router` to `src`, quoting src -> dst's 1500-byte TCP segment. */
+static size_t vx_ptb(uint8_t *out, size_t cap, uint32_t vni, const char *router, const char *src,
+                     const char *dst, uint16_t sport, uint16_t dport)
+{
+	uint8_t orig[1600], f[1700];
+	size_t n =
+	    frame_tcp(orig, sizeof(orig),
+	              &(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true, .ip_len = 1500},
+	                                 .sport = sport,
+	                                 .dport = dport,
+	                                 .flags = TH_ACK,
+	                                 .seq = 1,
+	                                 .ack = 1});
+	size_t m = frame_icmp_ptb(f, sizeof(f),
+	                          &(struct ptb_spec){.ip = {.src = router, .dst = src},
+	                                             .mtu = strchr(src, ':') ? 1280 : 1400,
+	                                             .orig = orig,
+	                                             .orig_len = n});
+
+	cr_assert(n > 0 && m > 0);
+	return frame_vxlan(out, cap, vni, f, m);
+}
+
+#define NPTB 24
+
+Test(ingest, icmp_errors_reach_the_worker_of_the_flow_they_quote, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port();
+	uint8_t d[2048], q[2048];
+	char a[64], b[64], path[600];
+	json_t *all, *o;
+	size_t i, known = 0, ptbs = 0;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\nworkers: 4\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: off}\nsessions: [{name: s, vni: 7}]\n",
+	       port);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	for (int k = 0; k < NPTB; k++) {
+		bool v6 = k % 3 == 2;
+		const char *router = v6 ? "2001:db8:ff::1" : "198.19.255.1";
+		size_t n, m;
+
+		if (v6) {
+			snprintf(a, sizeof(a), "2001:db8:1::%x", k + 1);
+			snprintf(b, sizeof(b), "2001:db8:2::%x", 7 * k + 3);
+		} else {
+			snprintf(a, sizeof(a), "198.18.3.%d", k + 1);
+			snprintf(b, sizeof(b), "198.18.4.%d", 7 * k + 3);
+		}
+		/* the flow (both directions), then a router's PTB to its sender a */
+		n = vx_tcp(d, sizeof(d), 7, a, b, (uint16_t)(20000 + k), 443, TH_ACK, 0);
+		send_from((uint16_t)(41000 + 3 * k), port, d, n);
+		n = vx_tcp(d, sizeof(d), 7, b, a, 443, (uint16_t)(20000 + k), TH_ACK, 0);
+		send_from((uint16_t)(41001 + 3 * k), port, d, n);
+		m = vx_ptb(q, sizeof(q), 7, router, a, b, (uint16_t)(20000 + k), 443);
+		/* the same choice in C: the PTB goes where its flow goes */
+		cr_assert_eq(steer_pick(q, m, 4), steer_pick(d, n, 4), "flow %d", k);
+		usleep(2000); /* the flow first, as on the wire */
+		send_from((uint16_t)(41002 + 3 * k), port, q, m);
+	}
+	usleep(300 * 1000);
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	snprintf(path, sizeof(path), "%s/alerts.json", h.dir);
+	all = h_alerts(path);
+	cr_assert_not_null(all);
+	json_array_foreach(all, i, o)
+	{
+		if (strcmp(json_string_value(json_object_get(o, "type")), "icmp_ptb") != 0)
+			continue;
+		ptbs++;
+		known += json_is_true(json_object_get(o, "flow_known"));
+	}
+	cr_assert_eq(ptbs, NPTB, "%s", h_slurp(path));
+	cr_assert_eq(known, NPTB, "PTBs on another worker than their flow: %s", h_slurp(path));
+	json_decref(all);
+	h_rm_rf(h.dir);
+}
+
 Test(ingest, steer_pick_is_symmetric)
 {
 	uint8_t x[512], y[512];
