@@ -74,7 +74,8 @@ while (($#)); do
 	shift
 done
 
-SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed2 seed2-icmp seed2-fixed demo-capture)
+SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed ptb-host-drop-w1 ptb-host-drop-w2 ptb-host-drop-w4
+	seed2 seed2-icmp seed2-fixed demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
 	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
@@ -647,6 +648,7 @@ run() {
 	RUN_OK=0
 	log "   $DESC"
 	build
+	"${RUN_EXTRA:-:}"
 	start_servers
 	if ! start_daemon; then
 		bad "vxmirrord did not start: $(tail -5 "$W/daemon.log" | tr '\n' ' ')"
@@ -737,6 +739,44 @@ $(sess_nomtu)"
 	expect "no ptb_ignored (the server obeyed the PTB; packets already in flight do not count)" '==0' \
 		'.type=="ptb_ignored"'
 }
+
+# ptb-host-drop-wN: seed 1 with ICMP allowed on the routers, but the server's
+# own host firewall drops the frag-needed.  The mirror sees the PTB arrive at
+# the server's ENI, so the answer is icmp_ptb + ptb_ignored (look at the
+# sender's host), never pmtud_blackhole.  With N workers: the PTB must reach
+# the worker of the flow it quotes (steering by the quoted header).
+ptb_host_drop() { # WORKERS
+	# The client's address is chosen so that steering by the PTB's own
+	# addresses (198.18.2.254 -> 198.18.2.2) would pick another worker than
+	# the flow's (198.18.1.6 <-> 198.18.2.2) with 2 and with 4 workers; the
+	# default 198.18.1.1 lands on the same worker either way, by chance.
+	local CLI=198.18.1.6
+	DESC="PTB dropped by the server's host firewall, workers: $1, client $CLI"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=allow CLAMP=""
+	SRV_VNIS="10 11" CLI_VNIS=""
+	SESSIONS="$(sess_srv 1500)
+$(sess_nomtu)"
+	LAB_WORKERS=$1 RUN_EXTRA=x_srv_drop_ptb run
+	((RUN_OK)) || return 0
+	if grep -q "ready: $1 worker" "$W/daemon.log"; then ok "vxmirrord runs $1 worker(s)"; else
+		bad "vxmirrord did not start $1 worker(s): $(grep -m1 'ready:' "$W/daemon.log" || true)"
+	fi
+	check_stalled
+	local s
+	for s in srv srv-nomtu; do
+		expect "$s: icmp_ptb (mtu 1500) matched to the server's flow on its own worker" '>=1' \
+			".type==\"icmp_ptb\" and .session==\"$s\" and .flow.src==\$S and .mtu==1500 and .flow_known==true"
+		expect "$s: no icmp_ptb left without its flow (wrong worker)" '==0' \
+			".type==\"icmp_ptb\" and .session==\"$s\" and .flow_known==false"
+		expect "$s: ptb_ignored, advice about the sender's own host" '>=1' \
+			".type==\"ptb_ignored\" and .session==\"$s\" and .flow.src==\$S and (.advice|contains(\"host firewall on \" + \$S))"
+	done
+	expect "no pmtud_blackhole (the PTB was sent: not a black hole in the network)" '==0' \
+		'.type=="pmtud_blackhole"'
+}
+scn_ptb_host_drop_w1() { ptb_host_drop 1; }
+scn_ptb_host_drop_w2() { ptb_host_drop 2; }
+scn_ptb_host_drop_w4() { ptb_host_drop 4; }
 
 scn_seed1_fixed() {
 	DESC="seed 1 fixed: server MTU 1500 (MSS 1460), ICMP still dropped"
