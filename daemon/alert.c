@@ -93,6 +93,7 @@ static const char *const alert_names[ALERT__MAX] = {
     [ALERT_ICMP_PTB] = "icmp_ptb",
     [ALERT_PTB_IGNORED] = "ptb_ignored",
     [ALERT_FRAGMENTED] = "fragmented",
+    [ALERT_PATH_MTU_MISMATCH] = "path_mtu_mismatch",
 };
 
 const char *alert_type_name(enum alert_type t)

@@ -24,6 +24,7 @@
 #include "vxmirror/analyzer.h"
 #include "vxmirror/detector.h"
 #include "vxmirror/flow.h"
+#include "vxmirror/pathmap.h"
 #include "vxmirror/util.h"
 
 #define AN_MAX_SESSIONS 64 /* sessions remembered for cross-session evidence */
@@ -32,7 +33,9 @@ struct analyzer {
 	struct analyzer_conf conf;
 	struct alert_sink sink;
 	struct flow_table *flows;
-	void **dstate; /* per detector_table[] entry: its state, or NULL */
+	struct path_table *paths; /* the path-MTU map (pathmap.h) */
+	uint64_t path_limits;     /* paths with a failed size or a PTB MTU */
+	void **dstate;            /* per detector_table[] entry: its state, or NULL */
 	/* The sessions this analyzer has seen packets of (by VNI), so that a
 	 * detection can look the same connection up in the other ones. */
 	const struct session_conf *last_sess;
@@ -56,6 +59,7 @@ struct analyzer *analyzer_new(const struct analyzer_conf *conf, analyzer_alert_c
 	an->sink.cb = cb;
 	an->sink.arg = arg;
 	an->flows = flow_table_new(an->conf.max_flows);
+	an->paths = path_table_new(an->conf.max_paths);
 	an->dstate = xcalloc(detector_count, sizeof(*an->dstate));
 	for (size_t i = 0; i < detector_count; i++)
 		if (detector_table[i]->state_new != NULL)
@@ -68,6 +72,7 @@ void analyzer_free(struct analyzer *an)
 	if (an == NULL)
 		return;
 	flow_table_free(an->flows);
+	path_table_free(an->paths);
 	for (size_t i = 0; i < detector_count; i++)
 		if (detector_table[i]->state_free != NULL)
 			detector_table[i]->state_free(an->dstate[i]);
@@ -89,9 +94,14 @@ void analyzer_tick(struct analyzer *an, const struct timespec *now)
 void analyzer_get_stats(const struct analyzer *an, struct analyzer_stats *st)
 {
 	struct flow_table_stats fs;
+	struct path_table_stats ps;
 
 	flow_table_get_stats(an->flows, &fs);
+	path_table_get_stats(an->paths, &ps);
 	memset(st, 0, sizeof(*st));
+	st->paths_active = ps.active;
+	st->paths_evicted = ps.evicted;
+	st->ptb_impossible = ps.ptb_impossible;
 	st->flows_active = fs.active;
 	st->flows_created = fs.created;
 	st->flows_evicted = fs.evicted;
@@ -138,6 +148,95 @@ struct flow *det_flow_lookup(struct pctx *c, const struct flow_key *k)
 uint32_t det_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len)
 {
 	return path_mtu_lookup(c->sess, flow_side_addr(f, x, NULL), from, len);
+}
+
+/* --- the path map --- */
+
+struct path_rec *det_path(const struct pctx *c, const struct addr *dst)
+{
+	return path_lookup(c->an->paths, c->sess->vni, dst);
+}
+
+bool det_path_limits(const struct pctx *c)
+{
+	return c->an->path_limits != 0;
+}
+
+/* path_of: side x's path (towards the other side of f), created; new_flow
+ * says whether f's side x gives evidence about it for the first time. */
+static struct path_rec *path_of(struct pctx *c, struct flow *f, int x, bool *new_flow)
+{
+	struct flow_side *s = &f->side[x];
+
+	*new_flow = !(s->flags & FS_PATH);
+	s->flags |= FS_PATH;
+	return path_get(c->an->paths, f->key.vni, flow_side_addr(f, !x, NULL), ts_ns(&c->pkt->ts));
+}
+
+/* touched: the path the packet gave evidence about, for path_mtu_mismatch. */
+static void touched(struct pctx *c, struct path_rec *r, struct flow *f, int x, int why)
+{
+	c->path = r;
+	c->path_flow = f;
+	c->path_x = x;
+	c->path_why = why;
+}
+
+static void limits(struct pctx *c, const struct path_rec *r, bool had)
+{
+	if (!had && (r->failed_min != 0 || r->ptb_mtu != 0))
+		c->an->path_limits++;
+}
+
+void det_path_failed(struct pctx *c, struct flow *f, int x, uint32_t ip_len)
+{
+	bool new_flow;
+	struct path_rec *r = path_of(c, f, x, &new_flow);
+	bool had = r->failed_min != 0 || r->ptb_mtu != 0;
+
+	path_failed(r, ip_len, new_flow, ts_ns(&c->pkt->ts));
+	limits(c, r, had);
+	touched(c, r, f, x, DET_PATH_FAILED);
+}
+
+bool det_path_ptb(struct pctx *c, struct flow *f, int x, uint32_t mtu, uint32_t quoted_len)
+{
+	bool new_flow;
+	struct path_rec *r = path_of(c, f, x, &new_flow);
+	bool had = r->failed_min != 0 || r->ptb_mtu != 0;
+
+	if (!path_ptb(c->an->paths, r, mtu, quoted_len, new_flow, ts_ns(&c->pkt->ts)))
+		return false;
+	limits(c, r, had);
+	touched(c, r, f, x, DET_PATH_PTB);
+	return true;
+}
+
+/* note_passed: side x of c->flow got a bigger DF segment through. */
+static void note_passed(struct pctx *c, int x)
+{
+	bool new_flow;
+	struct path_rec *r = path_of(c, c->flow, x, &new_flow);
+
+	path_passed(r, c->flow->side[x].acked_ip_len, new_flow, ts_ns(&c->pkt->ts));
+	touched(c, r, c->flow, x, DET_PATH_PASSED);
+}
+
+void analyzer_paths(const struct analyzer *an, struct path_rec **v, size_t *n, size_t *cap)
+{
+	path_table_export(an->paths, v, n, cap);
+}
+
+uint32_t det_path_mtu_trusted(const struct pctx *c, const struct flow *f, int x, char *from,
+                              size_t len)
+{
+	uint32_t mtu = det_path_mtu(c, f, x, from, len);
+	const struct path_rec *r;
+
+	if (mtu == 0)
+		return 0;
+	r = path_lookup(c->an->paths, f->key.vni, flow_side_addr(f, x, NULL));
+	return r != NULL && r->passed_max > mtu ? 0 : mtu;
 }
 
 /* --- the entry point --- */
@@ -194,8 +293,10 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
                      const struct addr *mirror_src, const struct packet *pkt,
                      const struct pcap_ref *ref)
 {
-	struct pctx c = {an, &an->conf, &an->sink, sess, mirror_src, pkt, ref, NULL, 0, NULL};
+	struct pctx c = {an,   &an->conf, &an->sink, sess, mirror_src, pkt, ref,
+	                 NULL, 0,         NULL,      NULL, NULL,       0,   0};
 	unsigned ev = DET_EV_IP;
+	uint32_t acked[2];
 
 	if (sess == NULL || (pkt->ipver != 4 && pkt->ipver != 6))
 		return;
@@ -208,7 +309,14 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
 		ev |= DET_EV_PTB;
 	if (packet_has_ports(pkt)) {
 		det_flow(&c);
+		acked[0] = c.flow->side[0].acked_ip_len;
+		acked[1] = c.flow->side[1].acked_ip_len;
 		flow_account(an->flows, c.flow, c.side, pkt);
+		/* An ACK or SACK proved a bigger size: evidence for the map. */
+		if (c.flow->side[0].acked_ip_len > acked[0])
+			note_passed(&c, 0);
+		if (c.flow->side[1].acked_ip_len > acked[1])
+			note_passed(&c, 1);
 	}
 	for (size_t i = 0; i < detector_count; i++) {
 		const struct detector *d = detector_table[i];

@@ -89,6 +89,7 @@ void config_analyzer_defaults(struct analyzer_conf *a)
 {
 	a->retransmit_threshold = 3;
 	a->max_flows = 100000;
+	a->max_paths = 10000;
 	a->flow_timeout = 5 * 60;
 	a->closed_timeout = 30;
 	a->fragment_alert_interval = 60;
@@ -284,6 +285,7 @@ static const struct key analyzer_keys[] = {
     {"retransmit_threshold", yw_set_uint, offsetof(struct analyzer_conf, retransmit_threshold), 4,
      1, 1000, NULL},
     {"max_flows", yw_set_uint, offsetof(struct analyzer_conf, max_flows), 4, 1, 100000000, NULL},
+    {"max_paths", yw_set_uint, offsetof(struct analyzer_conf, max_paths), 4, 1, 10000000, NULL},
     {"flow_timeout", yw_set_duration, offsetof(struct analyzer_conf, flow_timeout), 8, 1, 7 * DAY,
      NULL},
     {"closed_timeout", yw_set_duration, offsetof(struct analyzer_conf, closed_timeout), 8, 1,
@@ -791,6 +793,7 @@ static void print_analyzer(const struct analyzer_conf *a, FILE *fp)
 	fprintf(fp, "analyzer:\n");
 	fprintf(fp, "  retransmit_threshold: %" PRIu32 "\n", a->retransmit_threshold);
 	fprintf(fp, "  max_flows: %" PRIu32 "\n", a->max_flows);
+	fprintf(fp, "  max_paths: %" PRIu32 "\n", a->max_paths);
 	fprintf(fp, "  flow_timeout: %s\n", yw_fmt_duration(a->flow_timeout, buf, sizeof(buf)));
 	fprintf(fp, "  closed_timeout: %s\n", yw_fmt_duration(a->closed_timeout, buf, sizeof(buf)));
 	fprintf(fp, "  fragment_alert_interval: %s\n",

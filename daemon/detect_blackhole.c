@@ -40,12 +40,13 @@ struct bh {
 	const struct flow_side *s, *peer;
 	uint32_t mtu; /* towards the receiver; 0 = not configured */
 	char from[ADDR_STRLEN + 16];
-	uint32_t largest;     /* largest size delivered: the sender's own, else the peer's */
-	bool largest_own;     /* ...and it is the sender's own */
-	uint32_t largest_any; /* largest size delivered in either direction */
-	bool confirmed;       /* basis "configured" (else "observed") */
-	bool contradicted;    /* the sender got a DF segment bigger than mtu through */
-	int64_t stalled_ns;   /* first sent -> this packet */
+	uint32_t largest;            /* largest size delivered: the sender's own, else the peer's */
+	bool largest_own;            /* ...and it is the sender's own */
+	uint32_t largest_any;        /* largest size delivered in either direction */
+	bool confirmed;              /* basis "configured" (else "observed") */
+	bool contradicted;           /* the sender got a DF segment bigger than mtu through */
+	const struct path_rec *path; /* the path towards the receiver (pathmap.h), or NULL */
+	int64_t stalled_ns;          /* first sent -> this packet */
 	/* The same connection on another session (the other end's mirror). */
 	const char *other; /* its session name; NULL if none saw the sender */
 	uint32_t other_vni;
@@ -88,7 +89,9 @@ static void bh_init(const struct pctx *c, int x, struct bh *b)
 	b->largest_any = MAX(b->s->acked_ip_len, b->peer->acked_ip_len);
 	b->largest_own = b->s->acked_ip_len != 0;
 	b->largest = b->largest_own ? b->s->acked_ip_len : b->peer->acked_ip_len;
-	b->contradicted = b->mtu != 0 && b->s->acked_ip_len > b->mtu;
+	b->path = det_path(c, flow_side_addr(c->flow, !x, NULL));
+	b->contradicted = b->mtu != 0 && (b->s->acked_ip_len > b->mtu ||
+	                                  (b->path && b->path->passed_max > b->mtu));
 	b->confirmed = b->mtu != 0 && !b->contradicted && b->s->big_ip_len > b->mtu;
 	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
 	bh_where(c, b);
@@ -106,6 +109,8 @@ static bool bh_applies(const struct pctx *c, const struct bh *b)
 		return false;
 	if (b->s->big_ip_len <= b->s->acked_ip_len)
 		return false; /* this size got through on this flow: loss, not size */
+	if (b->path != NULL && b->s->big_ip_len <= b->path->passed_max)
+		return false; /* ...or on another flow towards the same destination */
 	if (b->confirmed)
 		return true;
 	/* Observed: bigger than anything delivered on the flow, either way. */
@@ -321,6 +326,7 @@ static void check_stall(struct pctx *c, int x)
 		return;
 	s->flags |= FS_BH_ALERTED;
 	alert_stall(c, &b);
+	det_path_failed(c, c->flow, x, s->big_ip_len);
 }
 
 /* check_recovery: the packet's ACK settled side x's tracked segment after a

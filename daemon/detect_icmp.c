@@ -14,7 +14,6 @@
 #include "vxmirror/alert.h"
 #include "vxmirror/detector.h"
 
-#define PTB_GRACE_NS  (100 * (int64_t)1000000)   /* packets already queued when the PTB came */
 #define PTB_WINDOW_NS (10 * (int64_t)1000000000) /* later, a PMTU cache may expire by design */
 #define PTB_IGNORED_N 2                          /* oversized DF packets inside the window */
 
@@ -116,6 +115,8 @@ static void detect_ptb(struct pctx *c, void *state)
 	ptb_record(&f->side[x], p);
 	if (alert_claim(c->sink, f, x, ALERT_ICMP_PTB))
 		alert_ptb(c, &fl, known);
+	if (known && p->icmp_mtu != 0)
+		det_path_ptb(c, f, x, p->icmp_mtu, q->ip_len);
 }
 
 /* --- ptb_ignored --- */
@@ -172,7 +173,7 @@ static void detect_ptb_ignored(struct pctx *c, void *state)
 	if (!(s->flags & FS_PTB_SEEN) || s->ptb_mtu == 0 || p->ip_len <= s->ptb_mtu)
 		return;
 	dt = ts_ns(&p->ts) - s->ptb_ns;
-	if (dt < PTB_GRACE_NS || dt > PTB_WINDOW_NS)
+	if (dt < DET_PTB_GRACE_NS || dt > PTB_WINDOW_NS)
 		return;
 	if (s->ptb_over < UINT8_MAX)
 		s->ptb_over++;

@@ -98,7 +98,7 @@ static void mss_eval(const struct pctx *c, const struct flow *f, int x, struct m
 	e->received = e->received_default ? default_mss(e->sender) : peer->mss;
 	e->send_size =
 	    (e->has_own ? MIN(e->received, e->own) : e->received) + det_tcpip_hdr(e->sender);
-	e->mtu = det_path_mtu(c, f, !x, e->from, sizeof(e->from));
+	e->mtu = det_path_mtu_trusted(c, f, !x, e->from, sizeof(e->from));
 }
 
 static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *adv, size_t advlen)
@@ -386,8 +386,8 @@ static void check_straddle(struct pctx *c)
 	if (l < 0 || !(f->side[0].flags & f->side[1].flags & FS_HAS_MSS))
 		return;
 	hdr = det_tcpip_hdr(flow_side_addr(f, l, NULL));
-	to_l = det_path_mtu(c, f, l, NULL, 0);
-	to_r = det_path_mtu(c, f, r, NULL, 0);
+	to_l = det_path_mtu_trusted(c, f, l, NULL, 0);
+	to_r = det_path_mtu_trusted(c, f, r, NULL, 0);
 	mss_l = f->side[l].mss;
 	mss_r = f->side[r].mss;
 	/* r's MSS came over the r -> l path, clamped to it; l's does not fit that

@@ -5,7 +5,7 @@
 #include "vxmirror/detector.h"
 
 extern const struct detector detector_frag, detector_ptb, detector_oversize, detector_ptb_ignored,
-    detector_mss, detector_blackhole;
+    detector_mss, detector_blackhole, detector_path;
 
 const struct detector *const detector_table[] = {
     &detector_frag,        /* fragmented */
@@ -14,6 +14,7 @@ const struct detector *const detector_table[] = {
     &detector_ptb_ignored, /* ptb_ignored */
     &detector_mss,         /* mss_exceeds_path_mtu, mss_clamp_asymmetry */
     &detector_blackhole,   /* pmtud_blackhole */
+    &detector_path,        /* path_mtu_mismatch: after those that feed the path map */
 };
 
 const size_t detector_count = sizeof(detector_table) / sizeof(detector_table[0]);

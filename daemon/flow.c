@@ -12,10 +12,10 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "vxmirror/flow.h"
+#include "vxmirror/hash.h"
 #include "vxmirror/segtrack.h"
 #include "vxmirror/util.h"
 
@@ -49,68 +49,17 @@ struct flow_table {
 	uint64_t created, evicted, expired;
 };
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static void sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = ROTL(v[2], 32);
-}
-
-/* siphash13: SipHash-1-3 of p[0..len) (host byte order: only used in memory). */
-static uint64_t siphash13(const uint8_t *p, size_t len, uint64_t k0, uint64_t k1)
-{
-	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-	                 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
-	uint64_t m, last = (uint64_t)len << 56;
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, p + i, 8);
-		v[3] ^= m;
-		sipround(v);
-		v[0] ^= m;
-	}
-	for (size_t j = 0; i + j < len; j++)
-		last |= (uint64_t)p[i + j] << (8 * j);
-	v[3] ^= last;
-	sipround(v);
-	v[0] ^= last;
-	v[2] ^= 0xff;
-	sipround(v);
-	sipround(v);
-	sipround(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
 static uint32_t key_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	return (uint32_t)siphash13((const uint8_t *)k, sizeof(*k), t->k0, t->k1);
 }
 
-/* hash_seed: a random SipHash key; falls back to the clock if getrandom fails. */
+/* hash_seed: a random SipHash key for this table. */
 static void hash_seed(struct flow_table *t)
 {
 	uint64_t k[2];
-	struct timespec ts;
 
-	if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		k[0] = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)t;
-		k[1] = (uint64_t)ts.tv_sec * 0x9e3779b97f4a7c15ULL;
-	}
+	hash_key_random(k, t);
 	t->k0 = k[0];
 	t->k1 = k[1];
 }

@@ -226,6 +226,9 @@ void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t, struct
 		as->flows_evicted += one.flows_evicted;
 		as->flows_expired += one.flows_expired;
 		as->alerts_suppressed += one.alerts_suppressed;
+		as->paths_active += one.paths_active;
+		as->paths_evicted += one.paths_evicted;
+		as->ptb_impossible += one.ptb_impossible;
 		for (int k = 0; k < ALERT__MAX; k++)
 			as->alerts[k] += one.alerts[k];
 	}

@@ -1485,7 +1485,15 @@ Test(blackhole, a_configured_mtu_never_silences_it)
 	 * flight fits it, yet it is black-holed: raised, basis observed. */
 	sess.path_mtu = 9001;
 	seed1(3);
-	EXPECT("pmtud_blackhole");
+	EXPECT("pmtud_blackhole", "path_mtu_mismatch");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "kind"), "too_high");
+	cr_assert_str_eq(sget(o, "evidence"), "black hole");
+	cr_assert_eq(iget(o, "path_mtu"), 9001);
+	cr_assert_eq(iget(o, "observed"), 5154);
+	cr_assert_eq(iget(o, "failed_min"), 5154);
+	cr_assert(is_null(o, "suggested_mtu")); /* only bounded: below 5154 */
+	cr_assert_eq(iget(o, "path_mtu_max"), 5153);
 	o = alert(0);
 	cr_assert_str_eq(sget(o, "basis"), "observed");
 	cr_assert(json_is_false(get(o, "confirmed")));
@@ -2280,7 +2288,7 @@ Test(names, all_types)
 {
 	static const char *want[ALERT__MAX] = {
 	    "oversize_df", "mss_exceeds_path_mtu", "mss_clamp_asymmetry", "pmtud_blackhole",
-	    "icmp_ptb",    "ptb_ignored",          "fragmented"};
+	    "icmp_ptb",    "ptb_ignored",          "fragmented",          "path_mtu_mismatch"};
 
 	for (int i = 0; i < ALERT__MAX; i++)
 		cr_assert_str_eq(alert_type_name((enum alert_type)i), want[i]);

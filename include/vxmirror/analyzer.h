@@ -33,6 +33,7 @@ enum alert_type {
 	ALERT_ICMP_PTB,
 	ALERT_PTB_IGNORED,
 	ALERT_FRAGMENTED,
+	ALERT_PATH_MTU_MISMATCH,
 	ALERT__MAX
 };
 
@@ -50,6 +51,9 @@ struct analyzer_stats {
 	uint64_t flows_expired; /* idle or closed timeout */
 	uint64_t alerts[ALERT__MAX];
 	uint64_t alerts_suppressed; /* duplicates per flow and type */
+	uint64_t paths_active;      /* path-MTU map entries */
+	uint64_t paths_evicted;     /* pushed out by max_paths (LRU) */
+	uint64_t ptb_impossible;    /* PTBs with an MTU no path has (ignored) */
 };
 
 /* analyzer_new: conf must be complete (config_load() fills every key);
@@ -71,6 +75,11 @@ void analyzer_packet(struct analyzer *, const struct session_conf *sess,
 void analyzer_tick(struct analyzer *, const struct timespec *now);
 
 void analyzer_get_stats(const struct analyzer *, struct analyzer_stats *);
+
+struct path_rec;
+/* analyzer_paths: append a copy of the path-MTU map's entries to *v (see
+ * path_table_export); merge several analyzers' with path_recs_merge. */
+void analyzer_paths(const struct analyzer *, struct path_rec **v, size_t *n, size_t *cap);
 
 /* path_mtu_lookup: MTU towards `dst` in `sess` by longest-prefix match over
  * its routes, else its path_mtu; 0 when neither is configured.  *from says

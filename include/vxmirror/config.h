@@ -44,6 +44,7 @@ struct pcap_conf {
 struct analyzer_conf {
 	uint32_t retransmit_threshold;    /* pmtud_blackhole: retransmits of one segment */
 	uint32_t max_flows;               /* flow table cap (LRU eviction) */
+	uint32_t max_paths;               /* path-MTU map cap per worker (LRU eviction) */
 	uint64_t flow_timeout;            /* idle timeout, seconds */
 	uint64_t closed_timeout;          /* after FIN/RST, seconds */
 	uint32_t fragment_alert_interval; /* seconds between `fragmented` alerts per session */

@@ -30,6 +30,7 @@
 #include "vxmirror/config.h"
 #include "vxmirror/flow.h"
 #include "vxmirror/packet.h"
+#include "vxmirror/pathmap.h"
 #include "vxmirror/pcapring.h"
 
 struct analyzer;   /* opaque to detectors */
@@ -51,7 +52,17 @@ struct pctx {
 	struct flow *flow; /* NULL until the packet needs one */
 	int side;          /* the sender's side of flow */
 	void *state;       /* the running detector's state */
+	/* The path (pathmap.h) this packet gave evidence about, if any: side
+	 * path_x of path_flow, towards the other side; path_why: DET_PATH_*. */
+	struct path_rec *path;
+	struct flow *path_flow;
+	int path_x;
+	int path_why;
 };
+
+#define DET_PATH_PASSED 1 /* an ACK/SACK proved a bigger size (passed_max) */
+#define DET_PATH_FAILED 2 /* a black hole (failed_min) */
+#define DET_PATH_PTB    3 /* a PTB for a flow towards it (ptb_mtu) */
 
 /* A session the analyzer has seen packets of (cross-session evidence). */
 struct det_session {
@@ -70,10 +81,29 @@ struct flow *det_flow_get(struct pctx *c, const struct flow_key *k, bool *create
 struct flow *det_flow_lookup(struct pctx *c, const struct flow_key *k);
 /* det_path_mtu: MTU towards side x of f (0 = not configured); from may be NULL. */
 uint32_t det_path_mtu(const struct pctx *c, const struct flow *f, int x, char *from, size_t len);
+/* det_path_mtu_trusted: the same, but 0 while the traffic contradicts it as
+ * too low (a bigger DF packet towards side x was acknowledged): a check
+ * must not warn about healthy traffic on the strength of a wrong config. */
+uint32_t det_path_mtu_trusted(const struct pctx *c, const struct flow *f, int x, char *from,
+                              size_t len);
+/* The path-MTU map: det_path looks the path towards dst up (NULL if none);
+ * det_path_limits says whether any path has a failed size or a PTB MTU
+ * (cheap: skip the lookup when none does).  det_path_failed records a
+ * black hole of side x of f at ip_len; det_path_ptb a PTB's MTU for a
+ * packet of quoted_len bytes (false when the MTU is impossible: ignored). */
+struct path_rec *det_path(const struct pctx *c, const struct addr *dst);
+bool det_path_limits(const struct pctx *c);
+void det_path_failed(struct pctx *c, struct flow *f, int x, uint32_t ip_len);
+bool det_path_ptb(struct pctx *c, struct flow *f, int x, uint32_t mtu, uint32_t quoted_len);
+
 /* det_other_copy: the same connection as c->flow seen on another session,
  * the next one from index *n on (start at 0); NULL when there is none.
  * *other is that session. */
 struct flow *det_other_copy(const struct pctx *c, int *n, const struct det_session **other);
+
+/* DET_PTB_GRACE_NS: after a PTB, packets sent within this time were
+ * already queued when it came: not evidence that it was ignored. */
+#define DET_PTB_GRACE_NS (100 * (int64_t)1000000)
 
 /* det_tcpip_hdr: IP + TCP header bytes without options: 40 (IPv4) or 60 (IPv6). */
 static inline uint32_t det_tcpip_hdr(const struct addr *a)

@@ -64,6 +64,7 @@ struct flow_key {
 #define FS_BH_FOLLOWUP 0x8000  /* its recovered_by_fallback follow-up was raised */
 #define FS_BH_ACKED    0x10000 /* an alerted tracked segment was acknowledged after all */
 #define FS_BH_SACKED   0x20000 /* ...by a SACK block (the detector withdraws the alert) */
+#define FS_PATH        0x40000 /* this side gave evidence to the path map (counted in flows) */
 
 /*
  * A data segment kept as evidence of what the path carries: when the peer

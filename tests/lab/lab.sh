@@ -19,6 +19,7 @@
 #                          (tests/golden/README.md) into DIR/NAME.pcap, cut to
 #                          the flows that matter; --only picks golden scenarios
 #   --keep                 keep the work directory (alerts, pcaps, logs)
+#   --repeat N             run each selected scenario N times (false-positive counts)
 #   -v                     print every alert of every scenario
 # LAB_WORKERS=N runs vxmirrord with `workers: N` (default auto); each
 # scenario logs the count the daemon started with.
@@ -57,7 +58,7 @@ XFER_TIMEOUT=6   # s: Linux retransmits at ~0.2, 0.6, 1.4, 3.0 s: 4 retransmits 
 ACCESS_RATE=100mbit  # the client link (tbf): see "kernel_drops" in docs/lab.md
 
 # --- options -------------------------------------------------------------------
-ONLY="" RECORD=0 GOLDEN_DIR="" KEEP=0 VERBOSE=0 LIST=0 VXD=""
+ONLY="" RECORD=0 GOLDEN_DIR="" KEEP=0 VERBOSE=0 LIST=0 VXD="" REPEAT=1
 while (($#)); do
 	case $1 in
 	--only) ONLY=${2:?--only needs scenario names}; shift ;;
@@ -65,6 +66,7 @@ while (($#)); do
 	--record) RECORD=1 ;;
 	--record-golden) GOLDEN_DIR=${2:?--record-golden needs a directory}; shift ;;
 	--keep) KEEP=1 ;;
+	--repeat) REPEAT=${2:?--repeat needs a count}; shift ;;
 	--list) LIST=1 ;;
 	-v) VERBOSE=1 ;;
 	-h | --help) sed -n '2,/^set -E/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -75,7 +77,7 @@ while (($#)); do
 done
 
 SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed ptb-host-drop-w1 ptb-host-drop-w2 ptb-host-drop-w4
-	seed2 seed2-icmp seed2-fixed demo-capture)
+	seed2 seed2-icmp seed2-fixed lossy-jumbo demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
 	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
@@ -316,6 +318,7 @@ build() {
 	local p=$PFX-$SCN_N
 	NS_C=$p-cli NS_RC=$p-rc NS_RS=$p-rs NS_S=$p-srv NS_COL=$p-col
 	W=$WORK/$SCN
+	if ((REPEAT > 1)); then W+=-$REP; fi
 	mkdir -p "$W"
 	local ns
 	for ns in "$NS_C" "$NS_RC" "$NS_RS" "$NS_S" "$NS_COL"; do mkns "$ns"; done
@@ -649,12 +652,12 @@ run() {
 	log "   $DESC"
 	build
 	"${RUN_EXTRA:-:}"
-	start_servers
+	start_servers ${RUN_BLOB:-}
 	if ! start_daemon; then
 		bad "vxmirrord did not start: $(tail -5 "$W/daemon.log" | tr '\n' ' ')"
 		return 0
 	fi
-	transfers
+	"${RUN_TRAFFIC:-transfers}"
 	stop_daemon
 	show_alerts
 	check_daemon
@@ -777,6 +780,42 @@ $(sess_nomtu)"
 scn_ptb_host_drop_w1() { ptb_host_drop 1; }
 scn_ptb_host_drop_w2() { ptb_host_drop 2; }
 scn_ptb_host_drop_w4() { ptb_host_drop 4; }
+
+# lossy-jumbo: a healthy jumbo path (9000 everywhere) with 10% random loss
+# on the server-side router (both directions), 20 parallel 2 MiB downloads,
+# zero-config (a session without any MTU).  Jumbo segments are lost, even
+# several times in a row, and retransmitted: loss, never a black hole.  Run
+# it many times to count false positives: lab.sh --only lossy-jumbo --repeat 50.
+x_loss10_fwd() { nsx "$NS_RS" iptables -A FORWARD -m statistic --mode random --probability 0.10 -j DROP; }
+t_parallel20() {
+	local i pids=()
+	for ((i = 0; i < 20; i++)); do
+		ip netns exec "$NS_C" timeout 40 curl -sS --max-time 38 --connect-timeout 5 \
+			-o "$W/download.$i" -w '%{http_code} %{size_download}\n' \
+			"http://$SRV:$HTTP_PORT/blob.bin" >"$W/curl.$i.out" 2>>"$W/curl.err" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || true; done
+	sleep 1
+}
+scn_lossy_jumbo() {
+	DESC="healthy jumbo path, 10% random loss, 20 parallel 2 MiB downloads, zero-config"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=9000 REV_MTU=9000 ICMP=drop CLAMP=""
+	SRV_VNIS="11" CLI_VNIS=""
+	SESSIONS="$(sess_nomtu)"
+	RUN_EXTRA=x_loss10_fwd RUN_TRAFFIC=t_parallel20 RUN_BLOB=$((2 * 1024 * 1024)) run
+	((RUN_OK)) || return 0
+	local done=0 i
+	for ((i = 0; i < 20; i++)); do
+		[[ $(cat "$W/curl.$i.out" 2>/dev/null) == "200 $BLOB_BYTES" ]] && done=$((done + 1))
+	done
+	if ((done >= 18)); then ok "lab: $done of 20 downloads of $BLOB_BYTES bytes completed"; else
+		bad "lab: only $done of 20 downloads completed: the loss is too heavy to say anything"
+	fi
+	expect "no critical alert (loss is not a black hole)" '==0' '.severity=="critical"'
+	expect "no warning about MTU (nothing configured, nothing too big)" '==0' '.severity=="warning"'
+	log "   withdrawn pmtud_blackhole lines: $(acount '.type=="pmtud_blackhole" and .withdrawn==true')"
+}
 
 scn_seed1_fixed() {
 	DESC="seed 1 fixed: server MTU 1500 (MSS 1460), ICMP still dropped"
@@ -1109,14 +1148,18 @@ elif ((RECORD)); then
 	record
 	finish_scenario
 else
-	for SCN in "${SCENARIOS[@]}"; do
-		if [[ -n $ONLY && ",$ONLY," != *",$SCN,"* ]]; then continue; fi
-		S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
-		log ""
-		log "== $SCN"
-		"scn_${SCN//-/_}"
-		delns_all
-		finish_scenario
+	for ((REP = 1; REP <= REPEAT; REP++)); do
+		for SCN in "${SCENARIOS[@]}"; do
+			if [[ -n $ONLY && ",$ONLY," != *",$SCN,"* ]]; then continue; fi
+			S0=$(date +%s) CHECKS=0 CHECK_FAILS=0
+			log ""
+			if ((REPEAT > 1)); then log "== $SCN (run $REP of $REPEAT)"; else log "== $SCN"; fi
+			"scn_${SCN//-/_}"
+			delns_all
+			finish_scenario
+			# many runs: keep the alerts and logs, not the pcaps
+			if ((REPEAT > 1)); then rm -rf "$W/pcap" "$W"/download*; fi
+		done
 	done
 fi
 
