@@ -74,6 +74,8 @@ static void config_defaults(struct config *cfg)
 	cfg->nallowed = 0;
 	cfg->pcap_dir = xstrdup("vxmirror-out/pcap");
 	cfg->alert_log = xstrdup("vxmirror-out/alerts.json");
+	cfg->paths_log = NULL; /* off */
+	cfg->paths_interval = 5 * 60;
 	cfg->pcap.rotate_size = 100ull << 20;
 	cfg->pcap.rotate_interval = 5 * 60;
 	cfg->pcap.keep_files = 48;
@@ -233,6 +235,19 @@ static void set_allowed(struct yw *ld, const struct key *k, struct val *v)
 		else
 			cfg->nallowed++;
 	}
+}
+
+/* set_paths_log: a path, or off. */
+static void set_paths_log(struct yw *ld, const struct key *k, struct val *v)
+{
+	const char *s = yw_text(ld, v, "a path or off");
+	struct config *cfg = cld(ld)->cfg;
+
+	(void)k;
+	if (s == NULL)
+		return;
+	free(cfg->paths_log);
+	cfg->paths_log = strcmp(s, "off") == 0 ? NULL : xstrdup(s);
 }
 
 static void set_unknown_vni(struct yw *ld, const struct key *k, struct val *v)
@@ -585,6 +600,8 @@ static const struct key top_keys[] = {
     {"allowed_sources", set_allowed, 0, 0, 0, 0, NULL},
     {"pcap_dir", yw_set_path, offsetof(struct config, pcap_dir), 0, 0, 0, NULL},
     {"alert_log", yw_set_path, offsetof(struct config, alert_log), 0, 0, 0, NULL},
+    {"paths_log", set_paths_log, 0, 0, 0, 0, NULL},
+    {"paths_interval", yw_set_duration, offsetof(struct config, paths_interval), 8, 1, DAY, NULL},
     {"pcap", set_pcap, 0, 0, 0, 0, NULL},
     {"unknown_vni", set_unknown_vni, 0, 0, 0, 0, NULL},
     {"offline_session", set_offline, 0, 0, 0, 0, NULL},
@@ -687,6 +704,7 @@ void config_free(struct config *cfg)
 	free(cfg->allowed);
 	free(cfg->pcap_dir);
 	free(cfg->alert_log);
+	free(cfg->paths_log);
 	free(cfg->offline_session);
 	free(cfg);
 }
@@ -753,7 +771,13 @@ static void print_net(const struct config *cfg, FILE *fp)
 	print_str(fp, cfg->pcap_dir);
 	fprintf(fp, "\nalert_log: ");
 	print_str(fp, cfg->alert_log);
-	fputc('\n', fp);
+	fprintf(fp, "\npaths_log: ");
+	if (cfg->paths_log != NULL)
+		print_str(fp, cfg->paths_log);
+	else
+		fprintf(fp, "off");
+	fprintf(fp, "\npaths_interval: %s\n",
+	        yw_fmt_duration(cfg->paths_interval, buf, sizeof(buf)));
 }
 
 static void print_pcap(const struct pcap_conf *p, FILE *fp)

@@ -34,23 +34,7 @@ struct mm {
 
 static void mm_bounds(struct mm *m)
 {
-	const struct path_rec *r = m->r;
-
-	m->lo = r->passed_max;
-	m->hi = 0;
-	if (r->ptb_mtu != 0)
-		m->hi = r->ptb_mtu;
-	if (r->failed_min != 0 && (m->hi == 0 || r->failed_min - 1 < m->hi))
-		m->hi = r->failed_min - 1;
-	if (m->hi != 0 && m->lo > m->hi)
-		m->lo = m->hi; /* contradictory evidence: trust the smaller */
-	/* Exact when a PTB says it, or when the bounds meet. */
-	if (r->ptb_mtu != 0 && r->ptb_mtu >= m->lo)
-		m->suggested = r->ptb_mtu;
-	else if (m->hi != 0 && m->lo == m->hi)
-		m->suggested = m->hi;
-	else
-		m->suggested = 0;
+	path_bounds(m->r, &m->lo, &m->hi, &m->suggested);
 }
 
 static void mm_text(const struct mm *m, const struct addr *src, const struct addr *dst, char *msg,

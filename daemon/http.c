@@ -40,7 +40,15 @@ struct http {
 	http_collect_fn *collect;
 	http_release_fn *release;
 	void *arg;
+	http_paths_fn *paths;
+	void *paths_arg;
 };
+
+void http_set_paths(struct http *h, http_paths_fn *fn, void *arg)
+{
+	h->paths = fn;
+	h->paths_arg = arg;
+}
 
 /* reply: send `code` with a text body (which may be NULL) and no caching. */
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *ctype,
@@ -107,6 +115,35 @@ static void serve_metrics(struct evhttp_request *req, const struct metrics_snaps
 	free(text);
 }
 
+/* serve_paths: GET /paths[?session=NAME], a JSON array (docs/paths.md). */
+static void serve_paths(struct http *h, struct evhttp_request *req, const struct evhttp_uri *uri)
+{
+	const char *query = evhttp_uri_get_query(uri), *session = NULL;
+	struct evkeyvalq params;
+	json_t *a;
+	char *text;
+
+	params.tqh_first = NULL; /* TAILQ_INIT: an empty list for evhttp_clear_headers */
+	params.tqh_last = &params.tqh_first;
+	if (query != NULL) {
+		if (evhttp_parse_query_str(query, &params) != 0) {
+			reply_text(req, HTTP_BADREQUEST, "Bad Request", "bad query string\n");
+			return;
+		}
+		session = evhttp_find_header(&params, "session");
+	}
+	a = h->paths(h->paths_arg, session);
+	text = a != NULL ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(a);
+	evhttp_clear_headers(&params);
+	if (text == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	reply(req, HTTP_OK, "OK", "application/json", text, strlen(text));
+	free(text);
+}
+
 /* on_request: route by path, then check the method, then collect and serve. */
 static void on_request(struct evhttp_request *req, void *arg)
 {
@@ -115,18 +152,23 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	struct metrics_snapshot snap;
-	bool healthz, metrics;
+	bool healthz, metrics, paths;
 
 	healthz = path != NULL && strcmp(path, "/healthz") == 0;
 	metrics = path != NULL && strcmp(path, "/metrics") == 0;
-	if (!healthz && !metrics) {
+	paths = path != NULL && strcmp(path, "/paths") == 0 && h->paths != NULL;
+	if (!healthz && !metrics && !paths) {
 		reply_text(req, HTTP_NOTFOUND, "Not Found",
-		           "not found: try /healthz or /metrics\n");
+		           "not found: try /healthz, /metrics or /paths\n");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		reply_text(req, HTTP_BADMETHOD, "Method Not Allowed", "method not allowed\n");
+		return;
+	}
+	if (paths) {
+		serve_paths(h, req, uri);
 		return;
 	}
 	memset(&snap, 0, sizeof(snap));

@@ -6,6 +6,7 @@
  * sockets and flow table.  Offline mode (-r) runs one worker inline.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 #include "vxmirror/util.h"
 #include "vxmirror/worker.h"
 #include "vxmirror/extract.h"
+#include "vxmirror/paths.h"
 
 #define DEFAULT_CONFIG "/etc/vxmirror/vxmirror.yaml"
 #define NSIGS          4
@@ -42,6 +44,7 @@ struct opts {
 	const char *extract; /* --extract SPEC ("-" = one line from stdin) */
 	const char *write;   /* -w OUT.pcap, with --extract */
 	double window;       /* --window SECONDS, with --extract */
+	const char *paths;   /* --paths FILE ("-" = stdout), with -r */
 	bool check;
 	int verbose;
 };
@@ -67,6 +70,7 @@ struct daemon {
 	struct event *sigs[NSIGS];
 	struct event *timer;
 	struct http *http;
+	time_t paths_last; /* when paths_log got its latest snapshot */
 	uint64_t reloads, reload_errors;
 	char reload_error[256];
 	double start_time;
@@ -74,49 +78,49 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: vxmirrord [-c FILE] [--check-config | -r CAPTURE [-s SESSION]] [-v]\n"
-	        "       vxmirrord [-c FILE] --extract ALERT|FLOW|- -w OUT.pcap [--window SECONDS]\n"
-	        "\n"
-	        "Receives AWS VPC Traffic Mirroring (VXLAN, UDP 4789), writes decapsulated\n"
-	        "pcaps per mirror session and JSON alerts about path-MTU black holes.\n"
-	        "\n"
-	        "  -c, --config FILE     configuration (default " DEFAULT_CONFIG ")\n"
-	        "  -n, --check-config    validate the configuration, print the effective\n"
-	        "                        settings and exit (0 valid, 1 invalid)\n"
-	        "  -r, --read CAPTURE    offline: replay a capture file (\"-\" = stdin) through\n"
-	        "                        the same pipeline, print a summary and exit\n"
-	        "  -s, --session NAME    offline: session for plain (unencapsulated) frames\n"
-	        "                        (default: offline_session, else \"capture\")\n"
-	        "  -x, --extract SPEC    write one flow out of the session's pcaps: SPEC is an\n"
-	        "                        alert line (\"-\" reads one from stdin) or\n"
-	        "                        \"PROTO SRC:PORT DST:PORT [SESSION]\"; both directions\n"
-	        "                        and the ICMP errors quoting it, in time order\n"
-	        "  -w, --write OUT.pcap  where --extract writes\n"
-	        "      --window SECONDS  margin around the alert's time (default 300)\n"
-	        "  -v, --verbose         more logging (repeat for more)\n"
-	        "  -V, --version         print the version and exit\n"
-	        "  -h, --help            this help\n"
-	        "\n"
-	        "Signals: SIGTERM/SIGINT stop cleanly (pcaps closed and renamed);\n"
-	        "SIGHUP reloads the configuration and reopens the alert log;\n"
-	        "SIGUSR1 only reopens the alert log (logrotate).\n");
+	fprintf(
+	    f,
+	    "usage: vxmirrord [-c FILE] [--check-config | -r CAPTURE [-s SESSION] [--paths FILE]] "
+	    "[-v]\n"
+	    "       vxmirrord [-c FILE] --extract ALERT|FLOW|- -w OUT.pcap [--window SECONDS]\n"
+	    "\n"
+	    "Receives AWS VPC Traffic Mirroring (VXLAN, UDP 4789), writes decapsulated\n"
+	    "pcaps per mirror session and JSON alerts about path-MTU black holes.\n"
+	    "\n"
+	    "  -c, --config FILE     configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -n, --check-config    validate the configuration, print the effective\n"
+	    "                        settings and exit (0 valid, 1 invalid)\n"
+	    "  -r, --read CAPTURE    offline: replay a capture file (\"-\" = stdin) through\n"
+	    "                        the same pipeline, print a summary and exit\n"
+	    "  -s, --session NAME    offline: session for plain (unencapsulated) frames\n"
+	    "                        (default: offline_session, else \"capture\")\n"
+	    "      --paths FILE      offline: write the path-MTU map (what the traffic\n"
+	    "                        proved about each destination) as JSON Lines at\n"
+	    "                        exit (\"-\" = stdout)\n"
+	    "  -x, --extract SPEC    write one flow out of the session's pcaps: SPEC is an\n"
+	    "                        alert line (\"-\" reads one from stdin) or\n"
+	    "                        \"PROTO SRC:PORT DST:PORT [SESSION]\"; both directions\n"
+	    "                        and the ICMP errors quoting it, in time order\n"
+	    "  -w, --write OUT.pcap  where --extract writes\n"
+	    "      --window SECONDS  margin around the alert's time (default 300)\n"
+	    "  -v, --verbose         more logging (repeat for more)\n"
+	    "  -V, --version         print the version and exit\n"
+	    "  -h, --help            this help\n"
+	    "\n"
+	    "Signals: SIGTERM/SIGINT stop cleanly (pcaps closed and renamed);\n"
+	    "SIGHUP reloads the configuration and reopens the alert log;\n"
+	    "SIGUSR1 only reopens the alert log (logrotate).\n");
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check-config", no_argument, NULL, 'n'},
-	    {"read", required_argument, NULL, 'r'},
-	    {"session", required_argument, NULL, 's'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"extract", required_argument, NULL, 'x'},
-	    {"write", required_argument, NULL, 'w'},
-	    {"window", required_argument, NULL, 'W'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'n'},
+	    {"read", required_argument, NULL, 'r'},   {"session", required_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},         {"extract", required_argument, NULL, 'x'},
+	    {"write", required_argument, NULL, 'w'},  {"window", required_argument, NULL, 'W'},
+	    {"paths", required_argument, NULL, 'P'},  {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int ch;
@@ -154,6 +158,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				exit(2);
 			}
 			break;
+		case 'P':
+			o->paths = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -171,6 +178,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (optind != argc) {
 		fprintf(stderr, "vxmirrord: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		exit(2);
+	}
+	if (o->paths != NULL && o->read == NULL) {
+		fprintf(stderr, "vxmirrord: --paths only applies to -r/--read (live: GET /paths, "
+		                "paths_log)\n");
 		exit(2);
 	}
 	if (o->session != NULL && o->read == NULL) {
@@ -397,6 +409,54 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* paths_snapshot: the workers' merged path-MTU map into paths_log. */
+static void paths_snapshot(struct daemon *d, bool live)
+{
+	struct path_rec *v;
+	size_t n;
+
+	if (d->cfg->paths_log == NULL)
+		return;
+	n = worker_paths(d->w, d->nw, live, &v);
+	if (paths_log_snapshot(d->cfg->paths_log, v, n, d->cfg) == -1)
+		log_warn("paths_log %s", d->cfg->paths_log);
+	free(v);
+	d->paths_last = time(NULL);
+}
+
+/* paths_http: GET /paths[?session=NAME]. */
+static json_t *paths_http(void *arg, const char *session)
+{
+	struct daemon *d = arg;
+	struct path_rec *v;
+	size_t n = worker_paths(d->w, d->nw, true, &v);
+	json_t *a = paths_json(v, n, d->cfg, session);
+
+	free(v);
+	return a;
+}
+
+/* write_paths: --paths FILE at the end of -r. */
+static int write_paths(struct daemon *d, const char *file)
+{
+	struct path_rec *v;
+	size_t n = worker_paths(d->w, d->nw, false, &v);
+	int fd = strcmp(file, "-") == 0
+	             ? STDOUT_FILENO
+	             : open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc = -1;
+
+	if (fd != -1) {
+		rc = paths_write(fd, v, n, d->cfg);
+		if (fd != STDOUT_FILENO && close(fd) != 0)
+			rc = -1;
+	}
+	if (rc == -1)
+		log_warn("--paths %s", file);
+	free(v);
+	return rc;
+}
+
 /* on_timer: once a second, flush pcaps and close files whose interval ended. */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -409,6 +469,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	sessions_flush(d->ctx.sessions);
 	sessions_tick(d->ctx.sessions, &now);
 	reclaim(d);
+	if (d->cfg->paths_log != NULL &&
+	    (uint64_t)(time(NULL) - d->paths_last) >= d->cfg->paths_interval)
+		paths_snapshot(d, true);
 }
 
 /* on_worker_timer: in the worker's thread, expire flows and publish counters. */
@@ -559,6 +622,7 @@ static int run_live(struct daemon *d)
 		    http_start(d->base, &d->cfg->http_listen, metrics_collect, metrics_release, d);
 		if (d->http == NULL)
 			fatalx("cannot serve /healthz and /metrics (http.listen)");
+		http_set_paths(d->http, paths_http, d);
 	}
 	log_info("ready: %zu worker%s, %zu socket%s, %zu session%s configured, pcaps in %s, "
 	         "alerts to %s",
@@ -566,9 +630,11 @@ static int run_live(struct daemon *d)
 	         source_udp_count(d->w, d->nw) == 1 ? "" : "s", d->cfg->nsessions,
 	         d->cfg->nsessions == 1 ? "" : "s", d->cfg->pcap_dir, d->cfg->alert_log);
 	notify_ready();
+	d->paths_last = time(NULL);
 	event_base_dispatch(d->base);
 	notify_stopping();
 	stop_workers(d);
+	paths_snapshot(d, false); /* the last word of paths_log */
 	return 0;
 }
 
@@ -695,6 +761,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	r = o.read != NULL ? run_offline(&d) : run_live(&d);
+	if (o.paths != NULL && write_paths(&d, o.paths) == -1)
+		r = -1;
 	sessions_close(d.ctx.sessions); /* every .part flushed and renamed */
 	if (o.read != NULL) {
 		size_t lost = 0;

@@ -260,3 +260,19 @@ size_t path_recs_merge(struct path_rec *v, size_t n)
 	}
 	return out + 1;
 }
+
+void path_bounds(const struct path_rec *r, uint32_t *lo, uint32_t *hi, uint32_t *exact)
+{
+	*lo = r->passed_max;
+	*hi = r->ptb_mtu;
+	if (r->failed_min != 0 && (*hi == 0 || r->failed_min - 1 < *hi))
+		*hi = r->failed_min - 1;
+	if (*hi != 0 && *lo > *hi)
+		*lo = *hi; /* contradictory evidence: trust the smaller */
+	if (r->ptb_mtu != 0 && r->ptb_mtu >= *lo && r->ptb_mtu == *hi)
+		*exact = r->ptb_mtu;
+	else if (*hi != 0 && *lo == *hi)
+		*exact = *hi;
+	else
+		*exact = 0;
+}

@@ -43,6 +43,8 @@ void worker_fini(struct worker *w)
 {
 	analyzer_free(w->an);
 	w->an = NULL;
+	free(w->pub_paths);
+	w->pub_paths = NULL;
 	pthread_mutex_destroy(&w->pub_mu);
 }
 
@@ -203,7 +205,32 @@ void worker_tick(struct worker *w, const struct timespec *now)
 	analyzer_get_stats(w->an, &as);
 	pthread_mutex_lock(&w->pub_mu);
 	w->pub = as;
+	w->pub_npaths = 0;
+	analyzer_paths(w->an, &w->pub_paths, &w->pub_npaths, &w->pub_paths_cap);
 	pthread_mutex_unlock(&w->pub_mu);
+}
+
+size_t worker_paths(struct worker *w, size_t n, bool live, struct path_rec **out)
+{
+	size_t len = 0, cap = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!live) {
+			analyzer_paths(w[i].an, out, &len, &cap);
+			continue;
+		}
+		pthread_mutex_lock(&w[i].pub_mu);
+		if (len + w[i].pub_npaths > cap) {
+			cap = len + w[i].pub_npaths;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		if (w[i].pub_npaths != 0)
+			memcpy(*out + len, w[i].pub_paths, w[i].pub_npaths * sizeof(**out));
+		len += w[i].pub_npaths;
+		pthread_mutex_unlock(&w[i].pub_mu);
+	}
+	return path_recs_merge(*out, len);
 }
 
 void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t, struct analyzer_stats *as)

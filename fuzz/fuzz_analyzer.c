@@ -6,7 +6,7 @@
  * An input is a sequence of records, each decoded with decode_ether() and
  * handed to analyzer_packet() the way worker_frame() does:
  *
- *	byte 0:            table size: max_flows = 1 + (b & 0x3f)
+ *	byte 0:            table sizes: max_flows = 1 + (b & 0x3f), max_paths = 1 + (b >> 6)
  *	then, repeated:    ctl (1 byte), len (2 bytes, big-endian), len bytes
  *
  *	ctl & 0x0f   packet time step: 0..14 s forward, 15 = one second back
@@ -157,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fa_setup(&s);
 	conf.max_flows = 1 + (data[0] & 0x3f);
+	conf.max_paths = 1 + (data[0] >> 6); /* 1..4: eviction is exercised too */
 	an = analyzer_new(&conf, fa_alert, &s);
 	while (off + 3 <= size) {
 		uint8_t ctl = data[off];

@@ -256,4 +256,54 @@ static inline void h_rm_rf(const char *dir)
 		return;
 }
 
+/* --- HTTP/1.0 client for the tests of /healthz, /metrics, /paths --- */
+
+struct response {
+	int status;
+	char head[2048]; /* status line and headers */
+	char body[65536];
+};
+
+/* http_request: send `req` verbatim to 127.0.0.1:port and read until the
+ * server closes (HTTP/1.0).  0, or -1 when the connection failed. */
+static inline int http_request(uint16_t port, const char *req, struct response *r)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval tv = {5, 0};
+	static char buf[sizeof(r->head) + sizeof(r->body)];
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *sep;
+
+	memset(r, 0, sizeof(*r));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		close(fd);
+		return -1;
+	}
+	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	sep = strstr(buf, "\r\n\r\n");
+	if (sep == NULL || (size_t)(sep - buf) >= sizeof(r->head))
+		return -1;
+	memcpy(r->head, buf, (size_t)(sep - buf));
+	snprintf(r->body, sizeof(r->body), "%s", sep + 4);
+	if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1)
+		return -1;
+	return 0;
+}
+
+static inline int http_get(uint16_t port, const char *path, struct response *r)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
+	return http_request(port, req, r);
+}
+
 #endif

@@ -22,6 +22,7 @@
 #include "vxmirror/analyzer.h"
 #include "vxmirror/flow.h"
 #include "vxmirror/packet.h"
+#include "vxmirror/pathmap.h"
 
 #include "frames.h"
 
@@ -55,6 +56,7 @@ static void setup(void)
 {
 	aconf = (struct analyzer_conf){.retransmit_threshold = 3,
 	                               .max_flows = 1024,
+	                               .max_paths = 256,
 	                               .flow_timeout = 300,
 	                               .closed_timeout = 10,
 	                               .fragment_alert_interval = 60};
@@ -2283,6 +2285,235 @@ Test(healthy, jumbo_on_a_9001_path)
 
 /* ------------------------------------------------------------------ */
 /* alert_type_name */
+
+/* ------------------------------------------------------------------ */
+/* the path-MTU map (pathmap.c) and what the analyzer does with it */
+
+static struct addr paddr(const char *s)
+{
+	struct addr a;
+
+	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
+	return a;
+}
+
+TestSuite(pathmap);
+
+Test(pathmap, bounded_lru_and_counted)
+{
+	struct path_table *t = path_table_new(2);
+	struct addr a = paddr("198.18.1.1"), b = paddr("198.18.1.2"), c = paddr("198.18.1.3");
+	struct path_table_stats st;
+
+	path_passed(path_get(t, 7, &a, 1), 1500, true, 1);
+	path_passed(path_get(t, 7, &b, 2), 9000, true, 2);
+	path_get(t, 7, &a, 3); /* a is the most recent now */
+	path_get(t, 7, &c, 4); /* full: b, the least recent, goes */
+	cr_assert_not_null(path_lookup(t, 7, &a));
+	cr_assert_null(path_lookup(t, 7, &b));
+	cr_assert_not_null(path_lookup(t, 7, &c));
+	cr_assert_null(path_lookup(t, 8, &a), "keyed by VNI too");
+	cr_assert_eq(path_lookup(t, 7, &a)->passed_max, 1500);
+	cr_assert_eq(path_lookup(t, 7, &c)->passed_max, 0, "a recycled entry starts empty");
+	path_table_get_stats(t, &st);
+	cr_assert_eq(st.active, 2);
+	cr_assert_eq(st.evicted, 1);
+	path_table_free(t);
+}
+
+Test(pathmap, impossible_ptb_values_are_ignored_and_counted)
+{
+	struct path_table *t = path_table_new(8);
+	struct addr v4 = paddr("198.18.1.1"), v6 = paddr("2001:db8::1");
+	struct path_rec *r4 = path_get(t, 1, &v4, 1), *r6 = path_get(t, 1, &v6, 1);
+	struct path_table_stats st;
+
+	cr_assert(!path_ptb(t, r4, 67, 9000, true, 1));   /* below IPv4's 68 */
+	cr_assert(!path_ptb(t, r4, 9000, 9000, true, 1)); /* not smaller than the packet */
+	cr_assert(!path_ptb(t, r6, 1279, 9000, true, 1)); /* below IPv6's 1280 */
+	cr_assert_eq(r4->ptb_mtu, 0);
+	cr_assert_eq(r6->ptb_mtu, 0);
+	cr_assert_eq(r4->flows, 0, "an ignored PTB is no evidence");
+	cr_assert(path_ptb(t, r4, 1500, 9000, true, 2));
+	cr_assert(path_ptb(t, r4, 8500, 9000, false, 3));
+	cr_assert_eq(r4->ptb_mtu, 1500, "the smallest plausible MTU");
+	cr_assert(path_ptb(t, r6, 1280, 1500, true, 2));
+	cr_assert_eq(r6->ptb_mtu, 1280);
+	path_table_get_stats(t, &st);
+	cr_assert_eq(st.ptb_impossible, 3);
+	path_table_free(t);
+}
+
+Test(pathmap, merge_across_workers)
+{
+	struct addr a = paddr("198.18.1.1"), b = paddr("198.18.1.2");
+	struct path_rec v[4] = {
+	    {.vni = 7, .dst = b, .passed_max = 1400, .flows = 1, .first_ns = 5, .last_ns = 6},
+	    {.vni = 7,
+	     .dst = a,
+	     .passed_max = 8500,
+	     .failed_min = 9001,
+	     .flows = 2,
+	     .first_ns = 3,
+	     .last_ns = 9},
+	    {.vni = 7,
+	     .dst = a,
+	     .passed_max = 1500,
+	     .ptb_mtu = 8500,
+	     .flows = 3,
+	     .first_ns = 1,
+	     .last_ns = 4},
+	    {.vni = 7, .dst = a, .failed_min = 9000, .flows = 1, .first_ns = 2, .last_ns = 2},
+	};
+	size_t n = path_recs_merge(v, 4);
+
+	cr_assert_eq(n, 2);
+	cr_assert(addr_eq(&v[0].dst, &a), "sorted by destination");
+	cr_assert_eq(v[0].passed_max, 8500, "the max");
+	cr_assert_eq(v[0].failed_min, 9000, "the min of those known");
+	cr_assert_eq(v[0].ptb_mtu, 8500, "one worker's PTB is not lost to the others' none");
+	cr_assert_eq(v[0].flows, 6, "the sum");
+	cr_assert_eq(v[0].first_ns, 1);
+	cr_assert_eq(v[0].last_ns, 9);
+	cr_assert_eq(v[1].passed_max, 1400);
+	cr_assert_eq(v[1].flows, 1);
+}
+
+Test(pathmap, bounds)
+{
+	struct path_rec r = {.passed_max = 1400, .failed_min = 9000};
+	uint32_t lo, hi, exact;
+
+	path_bounds(&r, &lo, &hi, &exact);
+	cr_assert_eq(lo, 1400);
+	cr_assert_eq(hi, 8999);
+	cr_assert_eq(exact, 0, "only bounded");
+	r.ptb_mtu = 8500;
+	path_bounds(&r, &lo, &hi, &exact);
+	cr_assert_eq(hi, 8500);
+	cr_assert_eq(exact, 8500, "a PTB says it");
+	r = (struct path_rec){.passed_max = 0};
+	path_bounds(&r, &lo, &hi, &exact);
+	cr_assert_eq(lo + hi + exact, 0, "nothing known");
+}
+
+TestSuite(mismatch, .init = setup, .fini = teardown);
+
+/* acked: a handshake (MSS mss both ways), then a DF segment of ip_len bytes
+ * from SERVER that CLIENT acknowledges (client port cport). */
+static void acked_mss(uint16_t cport, uint32_t ip_len, uint16_t mss)
+{
+	on(&sess, SERVER);
+	handshake(CLIENT, cport, mss, SERVER, SPORT, mss);
+	seg(SERVER, SPORT, CLIENT, cport, TH_ACK, 5001, 101, ip_len);
+	seg(CLIENT, cport, SERVER, SPORT, TH_ACK, 101, 5001 + ip_len - 40, 0);
+}
+
+static void acked(uint16_t cport, uint32_t ip_len)
+{
+	acked_mss(cport, ip_len, 8960);
+}
+
+Test(mismatch, too_low_once_and_then_the_config_is_not_trusted)
+{
+	json_t *o;
+
+	add_route("198.18.1.0/24", 1500);
+	acked(40001, 8500);
+	EXPECT("mss_exceeds_path_mtu", "oversize_df", "path_mtu_mismatch");
+	o = alert(2);
+	cr_assert_str_eq(sget(o, "severity"), "warning");
+	cr_assert_str_eq(sget(o, "kind"), "too_low");
+	cr_assert_str_eq(sget(o, "evidence"), "acknowledged");
+	cr_assert_eq(iget(o, "path_mtu"), 1500);
+	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
+	cr_assert_eq(iget(o, "observed"), 8500);
+	cr_assert_eq(iget(o, "path_mtu_min"), 8500);
+	cr_assert_str_eq(sget(o, "flow.src"), SERVER);
+	cr_assert_str_eq(sget(o, "flow.dst"), CLIENT);
+	/* A second connection to the same client: the contradicted route
+	 * raises neither mss_exceeds_path_mtu nor oversize_df, nor a second
+	 * mismatch. */
+	acked(40002, 8500);
+	cr_assert_eq(nalerts(), 3);
+}
+
+Test(mismatch, a_size_the_config_allows_proves_nothing)
+{
+	add_route("198.18.1.0/24", 1500);
+	acked_mss(40001, 1400, 1460);
+	cr_assert_eq(nalerts(), 0);
+}
+
+Test(mismatch, too_high_from_a_ptb)
+{
+	json_t *o;
+
+	sess.path_mtu = 9001;
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 8960, SERVER, SPORT, 8960);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 101, 9000);
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 5001, 9000);
+	EXPECT("icmp_ptb", "path_mtu_mismatch");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "kind"), "too_high");
+	cr_assert_str_eq(sget(o, "evidence"), "ptb");
+	cr_assert_eq(iget(o, "ptb_mtu"), 1500);
+	cr_assert_eq(iget(o, "suggested_mtu"), 1500);
+	cr_assert_not_null(strstr(sget(o, "advice"), "ip route change 198.18.1.1 mtu 1500"));
+}
+
+Test(mismatch, a_ptb_at_the_configured_mtu_agrees)
+{
+	sess.path_mtu = 1500;
+	on(&sess, SERVER);
+	handshake(CLIENT, CPORT, 1460, SERVER, SPORT, 1460);
+	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK, 5001, 101, 1500);
+	ptb(ROUTER, SERVER, 1500, SERVER, SPORT, CLIENT, CPORT, 5001, 9000);
+	EXPECT("icmp_ptb");
+}
+
+Test(mismatch, another_flow_delivered_the_size_so_it_is_loss)
+{
+	/* Connection 1 gets 9000 bytes through to the client; connection 2's
+	 * 9000-byte segment is then lost three times: loss, not size. */
+	acked(40001, 9000);
+	handshake(CLIENT, 40002, 8960, SERVER, SPORT, 8960);
+	seg(CLIENT, 40002, SERVER, SPORT, TH_ACK | TH_PSH, 101, 5001, 340);
+	seg(SERVER, SPORT, CLIENT, 40002, TH_ACK, 5001, 401, 9000);
+	for (int i = 0; i < 3; i++) {
+		later(200L << i);
+		seg(SERVER, SPORT, CLIENT, 40002, TH_ACK, 5001, 401, 9000);
+	}
+	cr_assert_eq(nalerts(), 0, "%zu alerts: %s", nalerts(),
+	             nalerts() ? json_dumps(alert(0), 0) : "");
+}
+
+Test(mismatch, udp_over_a_path_known_to_fail)
+{
+	json_t *o;
+
+	/* Zero-config.  A TCP black hole at 5154 towards the client ... */
+	seed1(3);
+	EXPECT("pmtud_blackhole");
+	/* ... then UDP: 1400-byte DF datagrams pass, 5154-byte ones will not. */
+	feed_udp(
+	    &(struct udp_spec){.ip = {.src = SERVER, .dst = CLIENT, .df = true, .ip_len = 1400},
+	                       .sport = 5000,
+	                       .dport = 5001});
+	EXPECT("pmtud_blackhole");
+	feed_udp(
+	    &(struct udp_spec){.ip = {.src = SERVER, .dst = CLIENT, .df = true, .ip_len = 5154},
+	                       .sport = 5000,
+	                       .dport = 5001});
+	EXPECT("pmtud_blackhole", "oversize_df");
+	o = alert(1);
+	cr_assert_str_eq(sget(o, "basis"), "observed");
+	cr_assert_str_eq(sget(o, "flow.proto"), "udp");
+	cr_assert_eq(iget(o, "path_mtu"), 5153);
+	cr_assert_not_null(
+	    strstr(sget(o, "message"), "known to drop packets of 5154 bytes or more"));
+}
 
 Test(names, all_types)
 {

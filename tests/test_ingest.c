@@ -170,6 +170,78 @@ Test(ingest, icmp_errors_reach_the_worker_of_the_flow_they_quote, .timeout = 60)
 	h_rm_rf(h.dir);
 }
 
+/* vx_seg: a VXLAN datagram carrying one DF TCP segment of ip_len bytes. */
+static size_t vx_seg(uint8_t *out, size_t cap, uint32_t vni, const char *src, const char *dst,
+                     uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint32_t ip_len)
+{
+	static uint8_t f[9100];
+	size_t n = frame_tcp(
+	    f, sizeof(f),
+	    &(struct tcp_spec){.ip = {.src = src, .dst = dst, .df = true, .ip_len = ip_len},
+	                       .sport = sport,
+	                       .dport = dport,
+	                       .flags = TH_ACK,
+	                       .seq = seq,
+	                       .ack = ack});
+
+	cr_assert(n > 0);
+	return frame_vxlan(out, cap, vni, f, n);
+}
+
+Test(ingest, path_map_live_get_paths_and_paths_log, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port(), hport = h_free_port();
+	static uint8_t d[9300];
+	char path[600];
+	struct response r;
+	json_t *a, *o;
+	size_t n;
+	char *log;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\nworkers: 2\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: \"127.0.0.1:%u\"}\npaths_log: paths.json\npaths_interval: 1s\n"
+	       "sessions: [{name: s, vni: 7, routes: [{prefix: 198.18.5.0/24, mtu: 1500}]}]\n",
+	       port, hport);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	/* 198.18.6.2 sends 8500 bytes to 198.18.5.1, which acknowledges them:
+	 * the route's 1500 is contradicted. */
+	n = vx_seg(d, sizeof(d), 7, "198.18.6.2", "198.18.5.1", 443, 40000, 1000, 1, 8500);
+	send_from(42000, port, d, n);
+	n = vx_seg(d, sizeof(d), 7, "198.18.5.1", "198.18.6.2", 40000, 443, 1, 1000 + 8460, 0);
+	send_from(42001, port, d, n);
+	usleep(2500 * 1000); /* a worker tick publishes, a paths_log interval passes */
+	cr_assert_eq(http_get(hport, "/paths?session=s", &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	a = json_loads(r.body, 0, NULL);
+	cr_assert(json_is_array(a), "%s", r.body);
+	o = NULL;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(a, i), "dst")),
+		           "198.18.5.1") == 0)
+			o = json_array_get(a, i);
+	cr_assert_not_null(o, "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(o, "passed_max")), 8500);
+	cr_assert_eq(json_integer_value(json_object_get(o, "configured_mtu")), 1500);
+	cr_assert_str_eq(json_string_value(json_object_get(o, "config_contradicted")), "too_low");
+	json_decref(a);
+	cr_assert_eq(http_get(hport, "/paths?session=nope", &r), 0);
+	cr_assert_str_eq(r.body, "[]");
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	snprintf(path, sizeof(path), "%s/paths.json", h.dir);
+	log = h_slurp(path);
+	cr_assert_not_null(log, "no paths_log written");
+	cr_assert_not_null(strstr(log, "\"dst\":\"198.18.5.1\",\"passed_max\":8500"), "%s", log);
+	free(log);
+	snprintf(path, sizeof(path), "%s/alerts.json", h.dir);
+	log = h_slurp(path);
+	cr_assert_not_null(strstr(log, "\"type\":\"path_mtu_mismatch\""), "%s", log);
+	free(log);
+	h_rm_rf(h.dir);
+}
+
 Test(ingest, steer_pick_is_symmetric)
 {
 	uint8_t x[512], y[512];

@@ -390,6 +390,18 @@ static struct endpoint loopback(uint16_t port)
 	return ep;
 }
 
+/* srv_paths: a stand-in for the daemon's GET /paths: one entry naming the
+ * session asked for. */
+static char paths_asked[64];
+static json_t *srv_paths(void *arg, const char *session)
+{
+	(void)arg;
+	snprintf(paths_asked, sizeof(paths_asked), "%s", session ? session : "(all)");
+	return json_pack("[{s:s, s:s, s:i}]", "session", session ? session : "all", "dst",
+	                 "198.18.1.1", "passed_max", 8500);
+}
+static bool srv_with_paths;
+
 static void srv_start(void)
 {
 	struct endpoint ep = loopback(0);
@@ -405,6 +417,8 @@ static void srv_start(void)
 	srv.http = http_start(srv.base, &ep, srv_collect, srv_release, &srv);
 	cr_assert_not_null(srv.http);
 	cr_assert_gt(http_port(srv.http), 0);
+	if (srv_with_paths)
+		http_set_paths(srv.http, srv_paths, &srv);
 	cr_assert_eq(pthread_create(&srv.thread, NULL, srv_loop, &srv), 0);
 }
 
@@ -416,54 +430,6 @@ static void srv_stop(void)
 	http_stop(srv.http);
 	event_base_free(srv.base);
 	libevent_global_shutdown();
-}
-
-struct response {
-	int status;
-	char head[2048]; /* status line and headers */
-	char body[65536];
-};
-
-/* http_request: send `req` verbatim to 127.0.0.1:port and read until the
- * server closes (HTTP/1.0).  0, or -1 when the connection failed. */
-static int http_request(uint16_t port, const char *req, struct response *r)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	struct timeval tv = {5, 0};
-	static char buf[sizeof(r->head) + sizeof(r->body)];
-	size_t got = 0;
-	ssize_t n;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	char *sep;
-
-	memset(r, 0, sizeof(*r));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		close(fd);
-		return -1;
-	}
-	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	buf[got] = '\0';
-	sep = strstr(buf, "\r\n\r\n");
-	if (sep == NULL || (size_t)(sep - buf) >= sizeof(r->head))
-		return -1;
-	memcpy(r->head, buf, (size_t)(sep - buf));
-	snprintf(r->body, sizeof(r->body), "%s", sep + 4);
-	if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1)
-		return -1;
-	return 0;
-}
-
-static int http_get(uint16_t port, const char *path, struct response *r)
-{
-	char req[512];
-
-	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n", path);
-	return http_request(port, req, r);
 }
 
 TestSuite(http, .init = srv_start, .fini = srv_stop, .timeout = 30);
@@ -565,6 +531,43 @@ Test(http, not_found)
 	pthread_mutex_lock(&srv.mu);
 	cr_assert_eq(srv.collects, 0, "nothing collected for a 404");
 	pthread_mutex_unlock(&srv.mu);
+}
+
+Test(http, no_paths_without_a_map)
+{
+	struct response r;
+
+	cr_assert_eq(http_get(http_port(srv.http), "/paths", &r), 0);
+	cr_assert_eq(r.status, 404);
+}
+
+static void srv_start_paths(void)
+{
+	srv_with_paths = true;
+	srv_start();
+}
+
+TestSuite(paths, .init = srv_start_paths, .fini = srv_stop, .timeout = 30);
+
+Test(paths, get_all_and_by_session)
+{
+	struct response r;
+	json_t *a;
+
+	cr_assert_eq(http_get(http_port(srv.http), "/paths", &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(strcasestr(r.head, "Content-Type: application/json"), "%s", r.head);
+	cr_assert_str_eq(paths_asked, "(all)");
+	a = json_loads(r.body, 0, NULL);
+	cr_assert(json_is_array(a), "%s", r.body);
+	cr_assert_eq(json_array_size(a), 1);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(a, 0), "passed_max")), 8500);
+	json_decref(a);
+	cr_assert_eq(http_get(http_port(srv.http), "/paths?session=prod%2Da", &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(paths_asked, "prod-a", "the query is decoded");
+	cr_assert_eq(http_request(http_port(srv.http), "POST /paths HTTP/1.0\r\n\r\n", &r), 0);
+	cr_assert_eq(r.status, 405);
 }
 
 Test(http, method_not_allowed)

@@ -66,6 +66,8 @@ struct config {
 
 	char *pcap_dir;
 	char *alert_log;
+	char *paths_log;         /* path-MTU map snapshots (JSON Lines); NULL = off */
+	uint64_t paths_interval; /* seconds between paths_log snapshots */
 	struct pcap_conf pcap;
 
 	enum unknown_vni unknown_vni;

@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "vxmirror/addr.h"
 #include "vxmirror/metrics.h"
 
@@ -47,6 +49,15 @@ typedef void http_release_fn(void *arg, struct metrics_snapshot *snap);
  */
 struct http *http_start(struct event_base *base, const struct endpoint *ep,
                         http_collect_fn *collect, http_release_fn *release, void *arg);
+
+/*
+ * http_paths_fn: the path-MTU map for GET /paths as a JSON array (only the
+ * entries of `session` when it is not NULL); the caller decrefs it.
+ */
+typedef json_t *http_paths_fn(void *arg, const char *session);
+
+/* http_set_paths: serve GET /paths with fn (without it, /paths is 404). */
+void http_set_paths(struct http *, http_paths_fn *fn, void *arg);
 
 /* http_port: the TCP port actually bound (host order), 0 on error. */
 uint16_t http_port(const struct http *);

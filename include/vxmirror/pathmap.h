@@ -71,6 +71,12 @@ void path_table_get_stats(const struct path_table *, struct path_table_stats *);
  * capacity *cap; grown with xreallocarray). */
 void path_table_export(const struct path_table *, struct path_rec **v, size_t *n, size_t *cap);
 
+/* path_bounds: what the evidence says the path MTU is: at least *lo (the
+ * largest size that passed; 0 = nothing passed), at most *hi (a PTB's MTU,
+ * or below the smallest black-holed size; 0 = no upper bound), exactly
+ * *exact when a PTB says it or the bounds meet (else 0). */
+void path_bounds(const struct path_rec *, uint32_t *lo, uint32_t *hi, uint32_t *exact);
+
 /* path_recs_merge: sort v by (vni, dst) and fold the entries of one path
  * into one; returns the new count. */
 size_t path_recs_merge(struct path_rec *v, size_t n);

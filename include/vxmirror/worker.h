@@ -11,6 +11,7 @@
 #define VXMIRROR_WORKER_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include "vxmirror/analyzer.h"
 #include "vxmirror/config.h"
 #include "vxmirror/log.h"
+#include "vxmirror/pathmap.h"
 #include "vxmirror/session.h"
 #include "vxmirror/stats.h"
 
@@ -49,10 +51,12 @@ struct worker {
 	struct session *cache[WORKER_SESSION_CACHE]; /* direct-mapped by VNI */
 	unsigned cache_gen; /* session table generation the cache is from */
 	struct log_limit ll;
-	struct timespec last_tick; /* packet time of the last tick */
-	void *src;                 /* the worker's UDP sources (source_udp.c) */
-	pthread_mutex_t pub_mu;    /* guards pub */
-	struct analyzer_stats pub; /* analyzer counters, published each tick */
+	struct timespec last_tick;  /* packet time of the last tick */
+	void *src;                  /* the worker's UDP sources (source_udp.c) */
+	pthread_mutex_t pub_mu;     /* guards pub */
+	struct analyzer_stats pub;  /* analyzer counters, published each tick */
+	struct path_rec *pub_paths; /* the path-MTU map, published each tick */
+	size_t pub_npaths, pub_paths_cap;
 	/* the session table generation at the worker's last quiescent point
 	 * (its 1 s timer, between datagrams): what reloads retired before it
 	 * can be freed (sessions_reclaim) */
@@ -87,6 +91,12 @@ void worker_tick(struct worker *, const struct timespec *now);
 /* worker_stats_sum: counters summed over workers (safe while they run). */
 void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t,
                       struct analyzer_stats *as);
+
+/* worker_paths: the workers' path-MTU maps merged (path_recs_merge) into a
+ * new array *out (caller frees); returns its length.  live: from what each
+ * worker published at its last tick (safe while they run); else straight
+ * from the analyzers (workers stopped, or -r's inline worker). */
+size_t worker_paths(struct worker *w, size_t n, bool live, struct path_rec **out);
 
 /* workers_summary: the stop summary (packets per session, alerts, errors) on `f`. */
 void workers_summary(struct worker *w, size_t nworkers, struct ctx *, FILE *f);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tests/golden/run.sh - golden tests of the analyzer: replay each capture of
-# tests/golden/TESTLIST through `vxmirrord -c CONFIG -r CAPTURE` and compare
-# the alert log and the -r summary counters with the recorded expectation.
+# tests/golden/TESTLIST through `vxmirrord -c CONFIG -r CAPTURE --paths F` and
+# compare the alert log, the -r summary counters and the path-MTU map with
+# the recorded expectation.
 #
 # usage: run.sh [--update] [-v] /path/to/vxmirrord [NAME...]
-#   --update   re-record expected/NAME.jsonl and expected/NAME.summary
+#   --update   re-record expected/NAME.jsonl, NAME.summary and NAME.paths
 #              (tests/golden/update.sh does this for every case)
 #   -v         print the normalised alerts of every case
 #   NAME...    run only these cases
@@ -70,19 +71,22 @@ while read -r name cap conf exp rest; do
 	mkdir -p "$d"
 	capf=$HERE/captures/$cap conff=$HERE/conf/$conf
 	expf=$HERE/expected/$exp sumf=$HERE/expected/${exp%.jsonl}.summary
+	pathf=$HERE/expected/${exp%.jsonl}.paths
 	rc=0
 	if [[ ! -s $capf || ! -s $conff ]]; then
 		echo "FAIL $name: missing capture $capf or config $conff"
 		FAILED=$((FAILED + 1)) FAILS+=("$name")
 		continue
 	fi
-	(cd "$d" && timeout 30 "$VXD" -c "$conff" -r "$capf") >"$d/stdout" 2>"$d/stderr" || rc=$?
+	(cd "$d" && timeout 30 "$VXD" -c "$conff" -r "$capf" --paths got.paths) >"$d/stdout" 2>"$d/stderr" || rc=$?
+	[[ -e $d/got.paths ]] || : >"$d/got.paths"
 	normalise_alerts "$d" "$d/alerts.json" >"$d/got.jsonl" || rc="$rc (alert log not JSON Lines)"
 	summary "$d/stderr" "$rc" >"$d/got.summary"
 	if ((VERBOSE)); then sed "s/^/  $name: /" "$d/got.jsonl"; fi
 	if ((UPDATE)); then
 		cp "$d/got.jsonl" "$expf"
 		cp "$d/got.summary" "$sumf"
+		cp "$d/got.paths" "$pathf"
 		echo "recorded $name: $(wc -l <"$expf") alert(s) -> expected/$exp, exit $rc"
 		continue
 	fi
@@ -107,6 +111,14 @@ while read -r name cap conf exp rest; do
 	elif ! cmp -s "$sumf" "$d/got.summary"; then
 		echo "FAIL $name: -r summary differs from expected/$(basename "$sumf"):"
 		diff -u --label "expected/$(basename "$sumf")" --label "got" "$sumf" "$d/got.summary" | sed 's/^/    /'
+		ok=0
+	fi
+	if [[ ! -e $pathf ]]; then
+		echo "FAIL $name: no expected/$(basename "$pathf")"
+		ok=0
+	elif ! cmp -s "$pathf" "$d/got.paths"; then
+		echo "FAIL $name: the path-MTU map (--paths) differs from expected/$(basename "$pathf"):"
+		diff -u --label "expected/$(basename "$pathf")" --label "got" "$pathf" "$d/got.paths" | sed 's/^/    /'
 		ok=0
 	fi
 	if ((ok)); then
