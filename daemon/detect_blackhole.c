@@ -130,16 +130,20 @@ static void bh_advice(const struct pctx *c, const struct bh *b, char *adv, size_
 		snprintf(
 		    adv, len,
 		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
-		    "and lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s",
-		    alert_icmp_advice(s), sh, sh, b->mtu, b->mtu > hdr ? b->mtu - hdr : 0, dh);
+		    "and on %s set a per-route MTU (ip route change %s mtu %u) or clamp TCP MSS to "
+		    "%u on the path towards %s, rather than lowering its interface MTU, which "
+		    "would shrink all its traffic",
+		    alert_icmp_advice(s), sh, sh, dh, b->mtu, b->mtu > hdr ? b->mtu - hdr : 0, dh);
 	else
 		snprintf(
 		    adv, len,
-		    "find the hop that drops %u-byte packets (from %s: ping%s -M do -s %u %s), "
-		    "allow %s back to %s (NACL, security group, host firewall, on-prem devices), "
-		    "and lower the MTU on %s to what that hop carries",
-		    b->s->big_ip_len, sh, s->family == AF_INET6 ? " -6" : "",
-		    b->s->big_ip_len - icmp_hdr, dh, alert_icmp_advice(s), sh, sh);
+		    "find the hop that drops %u-byte packets (from %s: tracepath %s, or ping%s -M "
+		    "do -s %u %s), allow %s back to %s (NACL, security group, host firewall, "
+		    "on-prem devices), and on %s set a per-route MTU towards %s (ip route change "
+		    "%s mtu N) or clamp TCP MSS to what that hop carries, rather than lowering its "
+		    "interface MTU",
+		    b->s->big_ip_len, sh, dh, s->family == AF_INET6 ? " -6" : "",
+		    b->s->big_ip_len - icmp_hdr, dh, alert_icmp_advice(s), sh, sh, dh, dh);
 }
 
 /* bh_json: the evidence both lines share. */
@@ -227,7 +231,7 @@ static void bh_why_observed(const struct pctx *c, const struct bh *b, char *why,
 static void alert_stall(struct pctx *c, const struct bh *b)
 {
 	struct alert_flow fl = alert_flow_of(c->flow, b->x);
-	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[1280], adv[512];
+	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], dh[ADDR_STRLEN], why[256], msg[1280], adv[768];
 	char where[384];
 	json_t *o;
 
@@ -260,7 +264,7 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 static void alert_fallback(struct pctx *c, const struct bh *b)
 {
 	struct alert_flow fl = alert_flow_of(c->flow, b->x);
-	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], msg[768], adv[512];
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], msg[768], adv[768];
 	json_t *o;
 
 	o = alert_new(c, ALERT_PMTUD_BLACKHOLE, "warning", &fl);

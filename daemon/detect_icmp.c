@@ -60,20 +60,21 @@ static void ptb_text(const struct packet *p, const struct alert_flow *fl, char *
 		snprintf(
 		    adv, advlen,
 		    "nothing to do if smaller packets now get through; to save the round trip, "
-		    "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s",
-		    sh, p->icmp_mtu, p->icmp_mtu - hdr, addr_fmt(fl->dst, r, sizeof(r)));
+		    "clamp TCP MSS to %u on the path towards %s, or set a per-route MTU on %s "
+		    "(ip route change %s mtu %u)",
+		    p->icmp_mtu - hdr, addr_fmt(fl->dst, r, sizeof(r)), sh, r, p->icmp_mtu);
 	else
 		snprintf(
 		    adv, advlen,
 		    "nothing to do if smaller packets now get through; to save the round trip, "
-		    "lower the MTU on %s to what the path carries",
-		    sh);
+		    "set a per-route MTU on %s towards %s to what the path carries",
+		    sh, addr_fmt(fl->dst, r, sizeof(r)));
 }
 
 static void alert_ptb(struct pctx *c, const struct alert_flow *fl, bool known)
 {
 	const struct packet *p = c->pkt;
-	char r[ADDR_STRLEN], msg[512], adv[512];
+	char r[ADDR_STRLEN], msg[512], adv[768];
 	json_t *o;
 
 	o = alert_new(c, ALERT_ICMP_PTB, "info", fl);
@@ -126,7 +127,7 @@ static void alert_ignored(struct pctx *c, const struct flow_side *s)
 	const struct packet *p = c->pkt;
 	struct alert_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport,
 	                        p->dport};
-	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[512];
+	char sh[ADDR_STRLEN], dh[ADDR_STRLEN], ts[64], msg[512], adv[768];
 	json_t *o;
 
 	o = alert_new(c, ALERT_PTB_IGNORED, "warning", &fl);

@@ -121,15 +121,17 @@ static void mss_text(const struct mss_eval *e, char *msg, size_t msglen, char *a
 	         "MTU towards %s is %u (%s): the flow stalls unless PMTUD works",
 	         sh, e->send_size, ph, recv, own, hdr, ph, e->mtu, e->from);
 	snprintf(adv, advlen,
-	         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards %s; until "
+	         "clamp TCP MSS to %u on the path towards %s, or on %s set a per-route MTU "
+	         "(ip route change %s mtu %u) rather than lowering its interface MTU; until "
 	         "then %s must reach %s",
-	         sh, e->mtu, e->mtu > hdr ? e->mtu - hdr : 0, ph, alert_icmp_advice(e->sender), sh);
+	         e->mtu > hdr ? e->mtu - hdr : 0, ph, sh, ph, e->mtu, alert_icmp_advice(e->sender),
+	         sh);
 }
 
 static void alert_mss(struct pctx *c, const struct mss_eval *e)
 {
 	struct alert_flow fl = alert_flow_of(c->flow, e->side);
-	char sh[ADDR_STRLEN], msg[512], adv[512];
+	char sh[ADDR_STRLEN], msg[512], adv[768];
 	json_t *o;
 
 	o = alert_new(c, ALERT_MSS_EXCEEDS_PATH_MTU, "warning", &fl);
@@ -209,7 +211,7 @@ static void clamp_text(const struct pctx *c, const struct clamp *k, char *msg, s
 static void alert_clamp(struct pctx *c, const struct clamp *k)
 {
 	struct alert_flow fl = alert_flow_of(c->flow, k->side);
-	char sh[ADDR_STRLEN], from[ADDR_STRLEN + 16], rfrom[ADDR_STRLEN + 16], msg[768], adv[512];
+	char sh[ADDR_STRLEN], from[ADDR_STRLEN + 16], rfrom[ADDR_STRLEN + 16], msg[768], adv[768];
 	uint32_t mtu = det_path_mtu(c, c->flow, !k->side, from, sizeof(from));
 	uint32_t rmtu = det_path_mtu(c, c->flow, k->side, rfrom, sizeof(rfrom));
 	json_t *o;

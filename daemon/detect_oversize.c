@@ -35,14 +35,16 @@ static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, 
 	         from);
 	if (p->proto == IPPROTO_TCP_ && mtu > hdr)
 		snprintf(adv, advlen,
-		         "lower the MTU on %s to %u or clamp TCP MSS to %u on the path towards "
-		         "%s, and allow %s back to %s so PMTUD can work",
-		         sh, mtu, mtu - hdr, dh, alert_icmp_advice(&p->src), sh);
+		         "on %s set a per-route MTU (ip route change %s mtu %u) or clamp TCP MSS "
+		         "to %u on the path towards %s (narrower than lowering its interface "
+		         "MTU), and allow %s back to %s so PMTUD can work",
+		         sh, dh, mtu, mtu - hdr, dh, alert_icmp_advice(&p->src), sh);
 	else
 		snprintf(adv, advlen,
-		         "lower the MTU on %s to %u (or send smaller datagrams), and allow %s "
+		         "send smaller datagrams to %s, or on %s set a per-route MTU (ip route "
+		         "change %s mtu %u) rather than lowering its interface MTU, and allow %s "
 		         "back to %s so PMTUD can work",
-		         sh, mtu, alert_icmp_advice(&p->src), sh);
+		         dh, sh, dh, mtu, alert_icmp_advice(&p->src), sh);
 }
 
 /* observed_limit: the size the path towards dst is known to fail at, from
@@ -109,7 +111,7 @@ static void observed_text(const struct pctx *c, uint32_t lim, const char *why, c
 static void detect_oversize_df(struct pctx *c, void *state)
 {
 	const struct packet *p = c->pkt;
-	char from[ADDR_STRLEN + 64], msg[640], adv[512];
+	char from[ADDR_STRLEN + 64], msg[640], adv[768];
 	struct alert_flow fl = {p->proto, packet_has_ports(p), &p->src, &p->dst, p->sport,
 	                        p->dport};
 	uint32_t mtu, floor = p->ipver == 6 ? 1280 : 576;

@@ -66,9 +66,9 @@ static void mm_text(const struct mm *m, const struct addr *src, const struct add
 			snprintf(
 			    adv, advlen,
 			    "raise the MTU for %s in the vxmirror config (%s) to what the path "
-			    "carries, at least %u (find it with tracepath %s, or ping%s -M do -s "
-			    "from %s); nothing is wrong with the network",
-			    dh, m->from, m->observed, dh, dst->family == AF_INET6 ? " -6" : "", sh);
+			    "carries, at least %u (find it with tracepath %s on %s); nothing is "
+			    "wrong with the network",
+			    dh, m->from, m->observed, dh, sh);
 		return;
 	}
 	snprintf(msg, msglen,
@@ -87,10 +87,12 @@ static void mm_text(const struct mm *m, const struct addr *src, const struct add
 	else
 		snprintf(
 		    adv, advlen,
-		    "find the path MTU towards %s (tracepath %s, or ping%s -M do -s bisecting "
-		    "%s), set it in the vxmirror config (%s), and on the senders set a per-route "
-		    "MTU (ip route change %s mtu N) or clamp TCP MSS before lowering a host's MTU",
-		    dh, dh, dst->family == AF_INET6 ? " -6" : "", bound, m->from, dh);
+		    "find the path MTU towards %s (tracepath %s on %s, or bisect with ping%s -M "
+		    "do -s SIZE-%u %s, SIZE %s), set it in the vxmirror config (%s), and on the "
+		    "senders set a per-route MTU (ip route change %s mtu N) or clamp TCP MSS "
+		    "before lowering a host's MTU",
+		    dh, dh, sh, dst->family == AF_INET6 ? " -6" : "",
+		    dst->family == AF_INET6 ? 48 : 28, dh, bound, m->from, dh);
 }
 
 static void alert_mismatch(struct pctx *c, const struct mm *m)

@@ -429,9 +429,10 @@ Test(oversize_df, v4_over_route_mtu)
 	cr_assert_not_null(strstr(sget(o, "message"), "9001"));
 	cr_assert_not_null(strstr(sget(o, "message"), "8500"));
 	cr_assert_str_eq(sget(o, "advice"),
-	                 "lower the MTU on 198.18.2.2 to 8500 or clamp TCP MSS to 8460 on the path "
-	                 "towards 198.18.1.1, and allow ICMP type 3 code 4 (fragmentation needed) "
-	                 "back to 198.18.2.2 so PMTUD can work");
+	                 "on 198.18.2.2 set a per-route MTU (ip route change 198.18.1.1 mtu 8500"
+	                 ") or clamp TCP MSS to 8460 on the path towards 198.18.1.1 (narrower th"
+	                 "an lowering its interface MTU), and allow ICMP type 3 code 4 (fragment"
+	                 "ation needed) back to 198.18.2.2 so PMTUD can work");
 	cr_assert_eq(stats().alerts[ALERT_OVERSIZE_DF], 1);
 }
 
@@ -562,7 +563,7 @@ Test(oversize_df, udp_advice_has_no_mss)
 	cr_assert_eq(nalerts(), 1);
 	cr_assert_str_eq(sget(alert(0), "flow.proto"), "udp");
 	cr_assert_null(strstr(sget(alert(0), "advice"), "MSS"));
-	cr_assert_not_null(strstr(sget(alert(0), "advice"), "to 1500"));
+	cr_assert_not_null(strstr(sget(alert(0), "advice"), "mtu 1500"));
 }
 
 Test(oversize_df, icmp_echo_deduped_without_ports)
@@ -650,9 +651,10 @@ Test(mss, seed2_flags_b_not_a)
 	cr_assert_eq(iget(o, "effective_send_size"), 9001);
 	cr_assert_eq(iget(o, "path_mtu"), 8500);
 	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
-	cr_assert_not_null(strstr(sget(o, "advice"),
-	                          "lower the MTU on 198.18.2.2 to 8500 or clamp TCP MSS to 8460 on "
-	                          "the path towards 198.18.1.1"));
+	cr_assert_not_null(
+	    strstr(sget(o, "advice"),
+	           "clamp TCP MSS to 8460 on the path towards 198.18.1.1, or on 198.18.2.2 set a "
+	           "per-route MTU (ip route change 198.18.1.1 mtu 8500)"));
 	cr_assert_not_null(strstr(sget(o, "message"), "9001"));
 	cr_assert_eq(stats().alerts[ALERT_MSS_EXCEEDS_PATH_MTU], 1);
 
@@ -1207,11 +1209,12 @@ Test(blackhole, seed1_confirmed_with_route)
 	    "retransmitted 3 times over 1.4 s and never acknowledged, and no ICMP "
 	    "packet-too-big came back; the path MTU towards 198.18.1.1 is 1500 (route "
 	    "198.18.1.0/24): PMTUD black hole, the connection is stalled");
-	cr_assert_str_eq(
-	    sget(o, "advice"),
-	    "allow ICMP type 3 code 4 (fragmentation needed) back to 198.18.2.2 (NACL, "
-	    "security group, host firewall, on-prem devices), and lower the MTU on "
-	    "198.18.2.2 to 1500 or clamp TCP MSS to 1460 on the path towards 198.18.1.1");
+	cr_assert_str_eq(sget(o, "advice"),
+	                 "allow ICMP type 3 code 4 (fragmentation needed) back to 198.18.2.2 (NA"
+	                 "CL, security group, host firewall, on-prem devices), and on 198.18.2.2"
+	                 " set a per-route MTU (ip route change 198.18.1.1 mtu 1500) or clamp TC"
+	                 "P MSS to 1460 on the path towards 198.18.1.1, rather than lowering its"
+	                 " interface MTU, which would shrink all its traffic");
 	/* More retransmissions: deduplicated. */
 	later(1600);
 	seg(SERVER, SPORT, CLIENT, CPORT, TH_ACK | TH_PSH, 5001, 401, 5154);
@@ -1236,12 +1239,13 @@ Test(blackhole, seed1_inferred_without_mtu)
 	cr_assert_not_null(strstr(sget(o, "message"),
 	                          "segments of up to 340 bytes in the other direction were "
 	                          "acknowledged"));
-	cr_assert_str_eq(
-	    sget(o, "advice"),
-	    "find the hop that drops 5154-byte packets (from 198.18.2.2: ping -M do -s "
-	    "5126 198.18.1.1), allow ICMP type 3 code 4 (fragmentation needed) back to "
-	    "198.18.2.2 (NACL, security group, host firewall, on-prem devices), and "
-	    "lower the MTU on 198.18.2.2 to what that hop carries");
+	cr_assert_str_eq(sget(o, "advice"),
+	                 "find the hop that drops 5154-byte packets (from 198.18.2.2: tracepath "
+	                 "198.18.1.1, or ping -M do -s 5126 198.18.1.1), allow ICMP type 3 code "
+	                 "4 (fragmentation needed) back to 198.18.2.2 (NACL, security group, hos"
+	                 "t firewall, on-prem devices), and on 198.18.2.2 set a per-route MTU to"
+	                 "wards 198.18.1.1 (ip route change 198.18.1.1 mtu N) or clamp TCP MSS t"
+	                 "o what that hop carries, rather than lowering its interface MTU");
 }
 
 Test(blackhole, inferred_needs_a_smaller_segment_acknowledged)
@@ -1803,8 +1807,8 @@ Test(seed2, at_b_mss_then_blackhole_confirmed)
 	cr_assert_eq(iget(o, "largest_passed"), 8500);
 	cr_assert(is_null(o, "largest_passed_by_sender"));
 	cr_assert_not_null(strstr(sget(o, "advice"),
-	                          "lower the MTU on 198.18.2.2 to 8500 or clamp "
-	                          "TCP MSS to 8460 on the path towards 198.18.1.1"));
+	                          "set a per-route MTU (ip route change 198.18.1.1 mtu 8500) "
+	                          "or clamp TCP MSS to 8460 on the path towards 198.18.1.1"));
 }
 
 Test(seed2, passed_sizes_are_per_direction)
@@ -2020,11 +2024,10 @@ Test(ptb, pmtud_working_gives_icmp_ptb_only)
 	                 "198.18.0.1 told 198.18.2.2 that its 9000-byte tcp packet to "
 	                 "198.18.1.1:40000 does not fit the next hop (MTU 1500): PMTUD is working, "
 	                 "smaller packets should follow");
-	cr_assert_str_eq(
-	    sget(o, "advice"),
-	    "nothing to do if smaller packets now get through; to save the round trip, "
-	    "lower the MTU on 198.18.2.2 to 1500 or clamp TCP MSS to 1460 on the path "
-	    "towards 198.18.1.1");
+	cr_assert_str_eq(sget(o, "advice"),
+	                 "nothing to do if smaller packets now get through; to save the round tr"
+	                 "ip, clamp TCP MSS to 1460 on the path towards 198.18.1.1, or set a per"
+	                 "-route MTU on 198.18.2.2 (ip route change 198.18.1.1 mtu 1500)");
 }
 
 Test(ptb, ignored_and_no_blackhole)
