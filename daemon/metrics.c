@@ -65,6 +65,13 @@ static const struct family globals[] = {
      "Flows pushed out by analyzer.max_flows (least recently used first)."},
     {"flows_expired_total", "counter", SNAP(analyzer.flows_expired),
      "Flows forgotten after flow_timeout or closed_timeout."},
+    {"paths", "gauge", SNAP(analyzer.paths_active),
+     "Destinations in the path-MTU maps (docs/paths.md)."},
+    {"paths_evicted_total", "counter", SNAP(analyzer.paths_evicted),
+     "Path-MTU map entries pushed out by analyzer.max_paths (least recently updated first)."},
+    {"ptb_impossible_total", "counter", SNAP(analyzer.ptb_impossible),
+     "ICMP packet-too-big messages ignored: an MTU no path has (IPv4 < 68, IPv6 < 1280, or not "
+     "below the quoted length)."},
     {"alerts_suppressed_total", "counter", SNAP(analyzer.alerts_suppressed),
      "Alerts not written because the same flow, side and type already had one."},
     {"alert_log_lines_total", "counter", SNAP(alerts.written),

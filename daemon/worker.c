@@ -336,6 +336,9 @@ void workers_summary(struct worker *w, size_t n, struct ctx *ctx, FILE *f)
 	        " alerts_suppressed=%" PRIu64 "\n",
 	        as.flows_created, as.flows_active, as.flows_evicted, ls.written, ls.write_errors,
 	        as.alerts_suppressed);
+	fprintf(f,
+	        "summary: paths=%" PRIu64 " paths_evicted=%" PRIu64 " ptb_impossible=%" PRIu64 "\n",
+	        as.paths_active, as.paths_evicted, as.ptb_impossible);
 	for (int k = 0; k < ALERT__MAX; k++)
 		fprintf(f, "summary: alerts type=%s count=%" PRIu64 "\n",
 		        alert_type_name((enum alert_type)k), as.alerts[k]);

@@ -27,7 +27,7 @@ done
 first=$(tcpdump -nr "$(ls vxmirror-out/pcap/vni-1001/*.pcap | head -1)" "$flt" 2>/dev/null | wc -l)
 check "the older file holds part of the connection ($first of $want frames)" '((first > 0 && first < want))'
 rc=0
-jq -c . vxmirror-out/alerts.json | head -1 | "$VXD" -c c.yaml --extract - -w x.pcap 2>x.log || rc=$?
+head -1 vxmirror-out/alerts.json | jq -c . | "$VXD" -c c.yaml --extract - -w x.pcap 2>x.log || rc=$?
 check "--extract - exits 0: $(tail -1 x.log)" '((rc == 0))'
 got=$(tcpdump -nr x.pcap 2>/dev/null | wc -l)
 check "x.pcap has the connection's $want frames, and only those (got $got)" \
