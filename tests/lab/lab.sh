@@ -76,8 +76,8 @@ while (($#)); do
 	shift
 done
 
-SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed ptb-host-drop-w1 ptb-host-drop-w2 ptb-host-drop-w4
-	seed2 seed2-icmp seed2-fixed lossy-jumbo demo-capture)
+SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed1-mtu9001 ptb-host-drop-w1 ptb-host-drop-w2
+	ptb-host-drop-w4 seed2 seed2-icmp seed2-fixed seed2-route1500 lossy-jumbo demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
 	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
@@ -441,6 +441,8 @@ write_config() {
 		allowed_sources: [$SRV, $CLI]   # the mirrored "ENIs": outer source = their primary IP
 		pcap_dir: $W/pcap
 		alert_log: $W/alerts.json
+		paths_log: $W/paths.json   # the path-MTU map, written at shutdown
+		paths_interval: 1d
 		unknown_vni: drop
 		sessions:
 		$SESSIONS
@@ -533,6 +535,20 @@ def has_number($n): any(.. | numbers; . == $n);
 # acount JQ_CONDITION: how many alerts the condition holds for.
 acount() {
 	jq -c --arg S $SRV --arg C $CLI "$JQ_DEFS select($1)" "$W/alerts.json" 2>/dev/null | wc -l
+}
+
+# pexpect DESC COUNT_TEST JQ_CONDITION: the same over the path-MTU map that
+# vxmirrord wrote to paths.json at shutdown (docs/paths.md), e.g.
+# pexpect "..." '==1' '.session=="srv" and .dst==$C and .ptb_mtu==1500'
+pexpect() {
+	local desc=$1 want=$2 cond=$3 n
+	n=$(jq -c --arg S $SRV --arg C $CLI "select($cond)" "$W/paths.json" 2>/dev/null | wc -l)
+	if [[ $(jq -n "$n $want") == true ]]; then
+		ok "map: $desc [$n]"
+	else
+		bad "map: $desc: $n entr(ies) match, want $want"
+		log "        jq: select($cond) over: $(jq -c '{session,dst,passed_max,failed_min,ptb_mtu,path_mtu_min,path_mtu_max,configured_mtu,config_contradicted}' "$W/paths.json" 2>/dev/null | tr '\n' ' ')"
+	fi
 }
 
 # expect DESC COUNT_TEST JQ_CONDITION: e.g. expect "..." '>=1' '.type=="icmp_ptb"'
@@ -690,6 +706,8 @@ $(sess_nomtu)"
 	check_completed
 	check_pcaps "srv srv-nomtu" 9001
 	expect "no alert of any type" '==0' 'true'
+	pexpect "towards the client: 9001 acknowledged, nothing failed, config agrees" '==2' \
+		'.dst==$C and .passed_max==9001 and .failed_min==null and .ptb_mtu==null and .config_contradicted==null'
 }
 
 scn_seed1() {
@@ -722,6 +740,10 @@ $(sess_nomtu)"
 	expect "no icmp_ptb, ptb_ignored or fragmented (ICMP is dropped, TCP sets DF)" '==0' \
 		'.type=="icmp_ptb" or .type=="ptb_ignored" or .type=="fragmented"'
 	expect "no alert about the client's packets" '==0' '.flow.src==$C and .type!="mss_clamp_asymmetry"'
+	pexpect "towards the client: the bounds hold the true MTU 1500 (failed_min from the black holes, passed_max from SACKed segments)" '==2' \
+		'.dst==$C and .failed_min!=null and .failed_min>1500 and .path_mtu_min<=1500 and .path_mtu_max>=1500 and .ptb_mtu==null'
+	pexpect "srv: the route's 1500 agrees with the evidence" '==1' \
+		'.session=="srv" and .dst==$C and .configured_mtu==1500 and .config_contradicted==null'
 }
 
 scn_seed1_icmp() {
@@ -741,6 +763,8 @@ $(sess_nomtu)"
 	expect "no pmtud_blackhole" '==0' '.type=="pmtud_blackhole"'
 	expect "no ptb_ignored (the server obeyed the PTB; packets already in flight do not count)" '==0' \
 		'.type=="ptb_ignored"'
+	pexpect "towards the client: ptb_mtu 1500, the path MTU known exactly" '==2' \
+		'.dst==$C and .ptb_mtu==1500 and .path_mtu==1500 and .failed_min==null'
 }
 
 # ptb-host-drop-wN: seed 1 with ICMP allowed on the routers, but the server's
@@ -863,6 +887,8 @@ $(sess_cli 9001)"
 		'.session=="cli" and .flow.src==$C and (.type=="mss_exceeds_path_mtu" or .type=="oversize_df" or .type=="pmtud_blackhole")'
 	expect "no icmp_ptb or ptb_ignored (the TGW sends no ICMP)" '==0' \
 		'.type=="icmp_ptb" or .type=="ptb_ignored"'
+	pexpect "srv, towards the client: 9001 black-holed, the bounds hold the TGW's 8500" '==1' \
+		'.session=="srv" and .dst==$C and .failed_min==9001 and .path_mtu_min<=8500 and .path_mtu_max>=8500'
 }
 
 scn_seed2_icmp() {
@@ -900,6 +926,51 @@ $(sess_cli 9001)"
 		'.type=="oversize_df" or .type=="icmp_ptb" or .type=="ptb_ignored"'
 	expect "the server (own MSS 8460) is not flagged by mss_exceeds_path_mtu" '==0' \
 		'.type=="mss_exceeds_path_mtu" and .flow.src==$S'
+}
+
+# seed1-mtu9001: seed 1 with the session configured as an SRE types it first,
+# path_mtu 9001 (the AWS default).  The black-holed segments fit 9001, yet
+# they are black holes: raised from the evidence (basis observed), and the
+# config is called out as too high.
+scn_seed1_mtu9001() {
+	DESC="seed 1 with the session configured at path_mtu 9001: the black hole is still raised"
+	C_MTU=9000 S_MTU=9000 FWD_MTU=1500 REV_MTU=1500 ICMP=drop CLAMP=""
+	SRV_VNIS="10" CLI_VNIS=""
+	SESSIONS="$(printf '  - name: srv\n    vni: 10\n    path_mtu: 9001\n')"
+	run
+	((RUN_OK)) || return 0
+	check_stalled
+	local bh='.type=="pmtud_blackhole" and .session=="srv" and .flow.src==$S and .flow.dst==$C'
+	expect "pmtud_blackhole on the HTTP download, basis observed, path_mtu 9001 reported" '==1' \
+		"$bh and .flow.sport==$HTTP_PORT and .basis==\"observed\" and .confirmed==false and .path_mtu==9001 and .ip_len==9000 and .severity==\"critical\""
+	expect "pmtud_blackhole on the TLS handshake, basis observed" '==1' \
+		"$bh and .flow.sport==$TLS_PORT and .basis==\"observed\""
+	expect "path_mtu_mismatch too_high (a black hole below 9001), once" '==1' \
+		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_high" and .evidence=="black hole" and .path_mtu==9001 and .path_mtu_max<9001 and .flow.dst==$C'
+	expect "no oversize_df or mss_exceeds_path_mtu on the strength of 9001" '==0' \
+		'.type=="mss_exceeds_path_mtu" or (.type=="oversize_df" and .basis=="configured")'
+	pexpect "towards the client: config_contradicted too_high, bounds hold 1500" '==1' \
+		'.session=="srv" and .dst==$C and .configured_mtu==9001 and .config_contradicted=="too_high" and .path_mtu_min<=1500 and .path_mtu_max>=1500'
+}
+
+# seed2-route1500: seed 2 fixed (healthy: the server's MTU is 8500) with a
+# route MTU of 1500 towards the client that the 8500-byte packets disprove.
+scn_seed2_route1500() {
+	DESC="seed 2 healthy, route MTU 1500 configured: the traffic proves it too low"
+	C_MTU=9001 S_MTU=8500 FWD_MTU=9001 REV_MTU=8500 ICMP=drop CLAMP=8460
+	SRV_VNIS="10" CLI_VNIS=""
+	SESSIONS="$(sess_srv 1500)"
+	run
+	((RUN_OK)) || return 0
+	check_completed
+	expect "path_mtu_mismatch too_low (an 8500-byte DF packet was acknowledged), once" '==1' \
+		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_low" and .evidence=="acknowledged" and .path_mtu==1500 and .observed>1500 and .flow.dst==$C'
+	expect "no oversize_df flood: at most one per connection, before the proof" '<=2' '.type=="oversize_df"'
+	expect "no pmtud_blackhole, icmp_ptb or ptb_ignored" '==0' \
+		'.type=="pmtud_blackhole" or .type=="icmp_ptb" or .type=="ptb_ignored"'
+	expect "no critical alert" '==0' '.severity=="critical"'
+	pexpect "towards the client: 8500 acknowledged, config_contradicted too_low" '==1' \
+		'.session=="srv" and .dst==$C and .passed_max==8500 and .configured_mtu==1500 and .config_contradicted=="too_low" and .failed_min==null'
 }
 
 # demo-capture: the committed capture, replayed with the default config as the
