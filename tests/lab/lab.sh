@@ -735,8 +735,10 @@ $(sess_nomtu)"
 		'.type=="oversize_df" and .session=="srv" and .flow.src==$S and .ip_len==9000 and .path_mtu==1500 and .path_mtu_source=="route 198.18.1.0/24" and .df==true and .truncated==false'
 	expect "srv: mss_exceeds_path_mtu: server may send 9000 (MSS 8960) into 1500" '>=1' \
 		'.type=="mss_exceeds_path_mtu" and .session=="srv" and .flow.src==$S and .mss_received_from_peer==8960 and .effective_send_size==9000 and .path_mtu==1500'
-	expect "srv-nomtu: no check that needs a path MTU fired" '==0' \
-		'.session=="srv-nomtu" and (.type=="oversize_df" or .type=="mss_exceeds_path_mtu" or (.type=="pmtud_blackhole" and confirmed))'
+	expect "srv-nomtu: no check that needs a configured path MTU fired" '==0' \
+		'.session=="srv-nomtu" and ((.type=="oversize_df" and .basis=="configured") or .type=="mss_exceeds_path_mtu" or (.type=="pmtud_blackhole" and confirmed))'
+	expect "srv-nomtu: an observed oversize_df is about a path already seen to fail at that size" '==0' \
+		'.session=="srv-nomtu" and .type=="oversize_df" and .basis=="observed" and .ip_len<=.path_mtu'
 	expect "no icmp_ptb, ptb_ignored or fragmented (ICMP is dropped, TCP sets DF)" '==0' \
 		'.type=="icmp_ptb" or .type=="ptb_ignored" or .type=="fragmented"'
 	expect "no alert about the client's packets" '==0' '.flow.src==$C and .type!="mss_clamp_asymmetry"'
