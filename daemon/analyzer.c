@@ -157,11 +157,6 @@ struct path_rec *det_path(const struct pctx *c, const struct addr *dst)
 	return path_lookup(c->an->paths, c->sess->vni, dst);
 }
 
-bool det_path_limits(const struct pctx *c)
-{
-	return c->an->path_limits != 0;
-}
-
 /* path_of: side x's path (towards the other side of f), created; new_flow
  * says whether f's side x gives evidence about it for the first time. */
 static struct path_rec *path_of(struct pctx *c, struct flow *f, int x, bool *new_flow)
@@ -293,8 +288,9 @@ void analyzer_packet(struct analyzer *an, const struct session_conf *sess,
                      const struct addr *mirror_src, const struct packet *pkt,
                      const struct pcap_ref *ref)
 {
-	struct pctx c = {an,   &an->conf, &an->sink, sess, mirror_src, pkt, ref,
-	                 NULL, 0,         NULL,      NULL, NULL,       0,   0};
+	struct pctx c = {an,   &an->conf, &an->sink, sess, mirror_src,
+	                 pkt,  ref,       NULL,      0,    NULL,
+	                 NULL, NULL,      0,         0,    an->path_limits != 0};
 	unsigned ev = DET_EV_IP;
 	uint32_t acked[2];
 

@@ -59,7 +59,7 @@ static void packet_reset(struct packet *pkt, const uint8_t *p, size_t len)
 {
 	struct timespec ts = pkt->ts;
 
-	memset(pkt, 0, sizeof(*pkt));
+	memset(pkt, 0, PACKET_CLEAR);
 	pkt->ts = ts;
 	pkt->frame = p;
 	pkt->cap_len = len;

@@ -132,7 +132,7 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	} else {
 		mtu = 0;
 	}
-	if (mtu == 0 && p->ip_len > floor && det_path_limits(c) && !blackholed(c)) {
+	if (mtu == 0 && p->ip_len > floor && c->path_limits && !blackholed(c)) {
 		/* Nothing configured (or trusted): what other flows proved. */
 		uint32_t lim = observed_limit(c, &p->dst, &why);
 		if (lim != 0 && p->ip_len >= lim) {

@@ -15,6 +15,7 @@
  * and destination (per worker: the map is).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "vxmirror/alert.h"
 #include "vxmirror/detector.h"
@@ -119,14 +120,12 @@ static void alert_mismatch(struct pctx *c, const struct mm *m)
 	alert_emit(c, ALERT_PATH_MTU_MISMATCH, o, msg, adv);
 }
 
-static void detect_path(struct pctx *c, void *state)
+/* check_path: the path the packet gave evidence about, against the config. */
+static __attribute__((noinline)) void check_path(struct pctx *c, struct path_rec *r)
 {
-	struct path_rec *r = c->path;
-	struct mm m = {0};
+	struct mm m;
 
-	(void)state;
-	if (r == NULL)
-		return;
+	memset(&m, 0, sizeof(m));
 	m.r = r;
 	m.mtu = det_path_mtu(c, c->path_flow, !c->path_x, m.from, sizeof(m.from));
 	if (m.mtu == 0)
@@ -154,4 +153,13 @@ static void detect_path(struct pctx *c, void *state)
 	alert_mismatch(c, &m);
 }
 
-const struct detector detector_path = {"path_mtu_mismatch", DET_EV_IP, NULL, NULL, detect_path};
+static void detect_path(struct pctx *c, void *state)
+{
+	(void)state;
+	if (c->path != NULL) /* most packets give no evidence: keep that cheap */
+		check_path(c, c->path);
+}
+
+/* Evidence comes from TCP (ACK/SACK, black holes) and from PTBs. */
+const struct detector detector_path = {"path_mtu_mismatch", DET_EV_TCP | DET_EV_PTB, NULL, NULL,
+                                       detect_path};

@@ -132,8 +132,10 @@ static void big_delivered(struct flow_side *s, uint32_t how)
 
 void segtrack_ack(struct flow_side *s, uint32_t ack)
 {
-	probe_check(s, &s->probe_big, ack - 0x7fffffffu, ack);
-	probe_check(s, &s->probe_last, ack - 0x7fffffffu, ack);
+	if ((s->probe_big.len | s->probe_last.len) != 0) {
+		probe_check(s, &s->probe_big, ack - 0x7fffffffu, ack);
+		probe_check(s, &s->probe_last, ack - 0x7fffffffu, ack);
+	}
 	if (!(s->flags & FS_BIG) || !seq_after(ack, s->big_seq))
 		return;
 	if (s->flags & FS_BIG_SHRUNK) {

@@ -58,6 +58,9 @@ struct pctx {
 	struct flow *path_flow;
 	int path_x;
 	int path_why;
+	/* Some path of this analyzer has a failed size or a PTB MTU (cheap:
+	 * skip the map lookup when none has). */
+	bool path_limits;
 };
 
 #define DET_PATH_PASSED 1 /* an ACK/SACK proved a bigger size (passed_max) */
@@ -87,12 +90,11 @@ uint32_t det_path_mtu(const struct pctx *c, const struct flow *f, int x, char *f
 uint32_t det_path_mtu_trusted(const struct pctx *c, const struct flow *f, int x, char *from,
                               size_t len);
 /* The path-MTU map: det_path looks the path towards dst up (NULL if none);
- * det_path_limits says whether any path has a failed size or a PTB MTU
- * (cheap: skip the lookup when none does).  det_path_failed records a
+ * pctx.path_limits says whether any path has a failed size or a PTB MTU.
+ * det_path_failed records a
  * black hole of side x of f at ip_len; det_path_ptb a PTB's MTU for a
  * packet of quoted_len bytes (false when the MTU is impossible: ignored). */
 struct path_rec *det_path(const struct pctx *c, const struct addr *dst);
-bool det_path_limits(const struct pctx *c);
 void det_path_failed(struct pctx *c, struct flow *f, int x, uint32_t ip_len);
 bool det_path_ptb(struct pctx *c, struct flow *f, int x, uint32_t mtu, uint32_t quoted_len);
 

@@ -132,14 +132,20 @@ struct packet {
 	uint8_t tcp_wscale; /* 0xff when absent */
 	uint32_t seq, ack;
 	uint8_t nsack;        /* SACK blocks (RFC 2018) in sack[] */
-	uint32_t sack[4][2];  /* left edge, right edge (first byte after the block) */
 	uint32_t payload_len; /* L4 payload length from the headers (true, not captured) */
 
 	/* ICMP / ICMPv6 */
 	uint8_t icmp_type, icmp_code;
 	uint32_t icmp_mtu;    /* next-hop MTU of a PTB (PKT_PTB) */
 	struct quoted quoted; /* valid with PKT_QUOTED */
+
+	/* Last, and not cleared per packet (decode_ether clears up to here):
+	 * only the first nsack entries are ever written or read. */
+	uint32_t sack[4][2]; /* left edge, right edge (first byte after the block) */
 };
+
+/* PACKET_CLEAR: the bytes of struct packet a decoder clears per packet. */
+#define PACKET_CLEAR offsetof(struct packet, sack)
 
 /*
  * decode_ether: decode one Ethernet frame into *pkt (which it clears first;
