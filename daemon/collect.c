@@ -48,6 +48,10 @@ void metrics_snapshot_fill(struct metrics_snapshot *m, const struct collect_src 
 	m->reload_errors = src->reload_errors;
 	vx_strlcpy(m->config_error, src->reload_error, sizeof(m->config_error));
 	sessions_foreach(src->ctx->sessions, collect_session, m);
+	for (size_t i = 0; i < m->nsessions; i++)
+		m->pcap_deleted_keep_files += m->sessions[i].pcap.files_deleted;
+	if (src->hk != NULL)
+		hk_get_stats(src->hk, &m->hk);
 }
 
 void metrics_snapshot_free(struct metrics_snapshot *m)

@@ -34,6 +34,7 @@
 struct cfg_ld {
 	struct config *cfg;
 	int offline_line;
+	int delete_after_hook_line;
 };
 
 static struct cfg_ld *cld(const struct yw *yw)
@@ -80,6 +81,12 @@ static void config_defaults(struct config *cfg)
 	cfg->pcap.rotate_interval = 5 * 60;
 	cfg->pcap.keep_files = 48;
 	cfg->pcap.snaplen = 262144;
+	cfg->pcap.max_disk = 0; /* no cap */
+	cfg->pcap.min_free = 0;
+	cfg->pcap.min_free_pct = 5; /* keep 5% of pcap_dir's filesystem free */
+	cfg->pcap.on_complete = NULL;
+	cfg->pcap.on_complete_jobs = 2;
+	cfg->pcap.delete_after_hook = false;
 	cfg->unknown_vni = UNKNOWN_VNI_AUTO;
 	cfg->sessions = NULL;
 	cfg->nsessions = 0;
@@ -280,6 +287,88 @@ static void set_offline(struct yw *ld, const struct key *k, struct val *v)
 	cld(ld)->offline_line = v->line;
 }
 
+/* set_min_free: a size, or a percentage of the filesystem ("5%"). */
+static void set_min_free(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct pcap_conf *pc = v->obj;
+	const char *s = yw_text(ld, v, "a size or a percentage (e.g. 10GiB, 5%)");
+	uint64_t x;
+	size_t n;
+
+	(void)k;
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == '%') {
+		char num[24];
+		if (n - 1 >= sizeof(num)) {
+			yw_err(ld, v, "'%.40s' is not a percentage", s);
+			return;
+		}
+		memcpy(num, s, n - 1);
+		num[n - 1] = '\0';
+		if (yw_parse_uint(num, &x) == -1 || x > 99) {
+			yw_err(ld, v, "'%.40s' is not a percentage from 0%% to 99%%", s);
+			return;
+		}
+		pc->min_free = 0;
+		pc->min_free_pct = (uint32_t)x;
+		return;
+	}
+	if (parse_size(s, &x) == -1) {
+		yw_err(ld, v, "'%.40s' is not a size or a percentage (e.g. 10GiB, 5%%)", s);
+		return;
+	}
+	pc->min_free = x;
+	pc->min_free_pct = 0;
+}
+
+/* set_delete_after_hook: a boolean; its line for cross_check(). */
+static void set_delete_after_hook(struct yw *ld, const struct key *k, struct val *v)
+{
+	yw_set_bool(ld, k, v);
+	cld(ld)->delete_after_hook_line = v->line;
+}
+
+/* argv_free: a NULL-terminated list of strings. */
+static void argv_free(char **argv)
+{
+	for (size_t i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* set_on_complete: the hook, a list of strings (argv; no shell). */
+static void set_on_complete(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct pcap_conf *pc = v->obj;
+	yaml_node_item_t one, *ids = NULL;
+	size_t n = yw_list(ld, v, &one, &ids), ok = 0;
+	char path[YW_PATH_MAX], **argv;
+	const char *s;
+	struct val iv;
+
+	(void)k;
+	argv_free(pc->on_complete);
+	pc->on_complete = NULL;
+	if (n == 0)
+		return; /* [] or null: no hook */
+	argv = xcalloc(n + 1, sizeof(*argv));
+	for (size_t i = 0; i < n; i++) {
+		yw_item(ld, v, ids[i], i, &iv, path, sizeof(path));
+		if (v->n->type == YAML_SCALAR_NODE)
+			iv = *v;
+		if ((s = yw_text(ld, &iv, "a program argument")) != NULL)
+			argv[ok++] = xstrdup(s);
+	}
+	if (ok == n && argv[0][0] != '/')
+		yw_err(ld, v,
+		       "the program must be an absolute path (it is run without a shell "
+		       "or PATH), got '%.60s'",
+		       argv[0]);
+	pc->on_complete = argv;
+}
+
 static const struct key pcap_keys[] = {
     {"rotate_size", yw_set_size, offsetof(struct pcap_conf, rotate_size), 8, 64 << 10, UINT64_MAX,
      "off"},
@@ -287,6 +376,13 @@ static const struct key pcap_keys[] = {
      "off"},
     {"keep_files", yw_set_uint, offsetof(struct pcap_conf, keep_files), 4, 1, 1000000, "unlimited"},
     {"snaplen", yw_set_size, offsetof(struct pcap_conf, snaplen), 4, 64, 262144, NULL},
+    {"max_disk", yw_set_size, offsetof(struct pcap_conf, max_disk), 8, 64 << 10, UINT64_MAX,
+     "no cap"},
+    {"min_free", set_min_free, 0, 0, 0, 0, NULL},
+    {"on_complete", set_on_complete, 0, 0, 0, 0, NULL},
+    {"on_complete_jobs", yw_set_uint, offsetof(struct pcap_conf, on_complete_jobs), 4, 1, 64, NULL},
+    {"delete_after_hook", set_delete_after_hook, offsetof(struct pcap_conf, delete_after_hook), 1,
+     0, 0, NULL},
 };
 
 static void set_pcap(struct yw *ld, const struct key *k, struct val *v)
@@ -617,6 +713,11 @@ static void cross_check(struct yw *ld)
 
 	if (cfg->offline_session != NULL && config_find_name(cfg, cfg->offline_session) == NULL)
 		yw_err(ld, &v, "no session is named \"%.63s\"", cfg->offline_session);
+	if (cfg->pcap.delete_after_hook && cfg->pcap.on_complete == NULL) {
+		v.line = cld(ld)->delete_after_hook_line;
+		v.path = "pcap.delete_after_hook";
+		yw_err(ld, &v, "needs pcap.on_complete: with no hook, every file would be deleted");
+	}
 }
 
 static void walk(struct yw *ld)
@@ -704,6 +805,7 @@ void config_free(struct config *cfg)
 	free(cfg->allowed);
 	free(cfg->pcap_dir);
 	free(cfg->alert_log);
+	argv_free(cfg->pcap.on_complete);
 	free(cfg->paths_log);
 	free(cfg->offline_session);
 	free(cfg);
@@ -791,6 +893,20 @@ static void print_pcap(const struct pcap_conf *p, FILE *fp)
 	        yw_fmt_duration(p->rotate_interval, b, 32), p->rotate_interval);
 	fprintf(fp, "  keep_files: %" PRIu32 "\n", p->keep_files);
 	fprintf(fp, "  snaplen: %" PRIu32 "\n", p->snaplen);
+	fprintf(fp, "  max_disk: %s\n",
+	        p->max_disk ? yw_fmt_size(p->max_disk, a, 32) : "0  # no cap");
+	if (p->min_free_pct != 0 || p->min_free == 0)
+		fprintf(fp, "  min_free: %" PRIu32 "%%\n", p->min_free_pct);
+	else
+		fprintf(fp, "  min_free: %s\n", yw_fmt_size(p->min_free, b, 32));
+	fprintf(fp, "  on_complete:%s\n", p->on_complete ? "" : " []");
+	for (size_t i = 0; p->on_complete != NULL && p->on_complete[i] != NULL; i++) {
+		fprintf(fp, "    - ");
+		print_str(fp, p->on_complete[i]);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "  on_complete_jobs: %" PRIu32 "\n", p->on_complete_jobs);
+	fprintf(fp, "  delete_after_hook: %s\n", p->delete_after_hook ? "on" : "off");
 }
 
 static void print_session(const struct session_conf *s, FILE *fp)

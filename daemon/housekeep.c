@@ -452,7 +452,7 @@ struct housekeeper *hk_start(const struct hk_conf *c)
 	if ((e = pthread_create(&hk->th, NULL, hk_main, hk)) != 0) {
 		log_warnx("housekeeper: pthread_create: %s", strerror(e));
 		hk->stopping = true;
-		hk_stop(hk, 0);
+		hk_stop(hk, 0, NULL);
 		return NULL;
 	}
 	return hk;
@@ -502,7 +502,7 @@ void hk_get_stats(struct housekeeper *hk, struct hk_stats *st)
 	pthread_mutex_unlock(&hk->mu);
 }
 
-void hk_stop(struct housekeeper *hk, unsigned wait_s)
+void hk_stop(struct housekeeper *hk, unsigned wait_s, struct hk_stats *last)
 {
 	struct timespec t0, now;
 	bool started;
@@ -534,6 +534,13 @@ void hk_stop(struct housekeeper *hk, unsigned wait_s)
 			break;
 		}
 		usleep(HK_REAP_MS * 1000);
+	}
+	if (last != NULL) {
+		pthread_mutex_lock(&hk->mu);
+		*last = hk->st;
+		last->hooks_running = hk->njobs;
+		last->hooks_queued = hk->qlen;
+		pthread_mutex_unlock(&hk->mu);
 	}
 	for (size_t i = 0; i < hk->njobs; i++)
 		item_free(&hk->jobs[i].it);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "vxmirror/alertlog.h"
 #include "vxmirror/collect.h"
 #include "vxmirror/config.h"
+#include "vxmirror/housekeep.h"
 #include "vxmirror/http.h"
 #include "vxmirror/log.h"
 #include "vxmirror/metrics.h"
@@ -70,7 +72,8 @@ struct daemon {
 	struct event *sigs[NSIGS];
 	struct event *timer;
 	struct http *http;
-	time_t paths_last; /* when paths_log got its latest snapshot */
+	struct housekeeper *hk; /* the disk budget and the on_complete hooks */
+	time_t paths_last;      /* when paths_log got its latest snapshot */
 	uint64_t reloads, reload_errors;
 	char reload_error[256];
 	double start_time;
@@ -298,6 +301,22 @@ static void reclaim(struct daemon *d)
 	          safe);
 }
 
+/* pcap_hk_same: the housekeeper's settings are the same in both. */
+static bool pcap_hk_same(const struct pcap_conf *a, const struct pcap_conf *b)
+{
+	size_t i;
+
+	if (a->max_disk != b->max_disk || a->min_free != b->min_free ||
+	    a->min_free_pct != b->min_free_pct || a->on_complete_jobs != b->on_complete_jobs ||
+	    a->delete_after_hook != b->delete_after_hook ||
+	    (a->on_complete == NULL) != (b->on_complete == NULL))
+		return false;
+	for (i = 0; a->on_complete != NULL && a->on_complete[i] != NULL; i++)
+		if (b->on_complete[i] == NULL || strcmp(a->on_complete[i], b->on_complete[i]) != 0)
+			return false;
+	return a->on_complete == NULL || b->on_complete[i] == NULL;
+}
+
 /* restart_only: warn about settings a reload cannot change. */
 static void restart_only(const struct config *a, const struct config *b)
 {
@@ -319,6 +338,9 @@ static void restart_only(const struct config *a, const struct config *b)
 		          "only after a restart; still using the old ones");
 	if (memcmp(&a->analyzer, &b->analyzer, sizeof(a->analyzer)) != 0)
 		log_warnx("reload: analyzer settings take effect only after a restart");
+	if (!pcap_hk_same(&a->pcap, &b->pcap))
+		log_warnx("reload: pcap.max_disk, min_free, on_complete, on_complete_jobs and "
+		          "delete_after_hook take effect only after a restart");
 }
 
 /* swap_alertlog: open a new alert log when its path changed, else reopen. */
@@ -373,9 +395,9 @@ static void reload(struct daemon *d)
 static void metrics_collect(void *arg, struct metrics_snapshot *m)
 {
 	struct daemon *d = arg;
-	struct collect_src src = {&d->ctx,          d->w,           d->nw,
-	                          d->cfg,           d->start_time,  d->reloads,
-	                          d->reload_errors, d->reload_error};
+	struct collect_src src = {
+	    &d->ctx,         d->w, d->nw, d->cfg, d->start_time, d->reloads, d->reload_errors,
+	    d->reload_error, d->hk};
 
 	metrics_snapshot_fill(m, &src);
 }
@@ -504,6 +526,45 @@ static void setup_events(struct daemon *d)
 }
 
 /* open_outputs: sessions (pcap rings) and the alert log. */
+/* on_completed: a pcap file got its final name (a worker's thread, the
+ * ring locked): hand it to the housekeeper, which does the rest. */
+static void on_completed(void *arg, const char *session, const char *path)
+{
+	struct daemon *d = arg;
+
+	hk_completed(d->hk, session, path);
+}
+
+/* on_rotate_early: the housekeeper asks for a session's open file (its thread). */
+static void on_rotate_early(void *arg, const char *session)
+{
+	struct daemon *d = arg;
+
+	sessions_rotate(d->ctx.sessions, session);
+}
+
+/* start_housekeeper: the disk budget and the hooks, in their own thread. */
+static void start_housekeeper(struct daemon *d)
+{
+	const struct pcap_conf *p = &d->cfg->pcap;
+	struct hk_conf hc = {
+	    .dir = d->cfg->pcap_dir,
+	    .max_disk = p->max_disk,
+	    .min_free = p->min_free,
+	    .min_free_pct = p->min_free_pct,
+	    .on_complete = p->on_complete,
+	    .jobs = p->on_complete_jobs,
+	    .queue_max = 4096,
+	    .delete_after_hook = p->delete_after_hook,
+	    .interval_ms = 1000,
+	    .rotate_early = on_rotate_early,
+	    .arg = d,
+	};
+
+	if ((d->hk = hk_start(&hc)) == NULL)
+		fatalx("cannot start the pcap housekeeper");
+}
+
 static void open_outputs(struct daemon *d)
 {
 	struct alertlog *al = alertlog_open(d->cfg->alert_log);
@@ -512,7 +573,8 @@ static void open_outputs(struct daemon *d)
 		fatalx("cannot open alert log %s", d->cfg->alert_log);
 	atomic_init(&d->ctx.cfg, d->cfg);
 	atomic_init(&d->ctx.alerts, al);
-	d->ctx.sessions = sessions_new(d->cfg);
+	d->ctx.sessions = sessions_new(d->cfg, on_completed, d);
+	start_housekeeper(d);
 	/* a pcap directory that cannot be used is an error before READY, like the alert log */
 	char first[CONFIG_NAME_MAX];
 	size_t broken = sessions_pcap_broken(d->ctx.sessions, first, sizeof(first));
@@ -733,6 +795,7 @@ static int run_extract(const struct opts *o, const struct config *cfg)
 
 int main(int argc, char **argv)
 {
+	struct hk_stats hks = {0};
 	struct daemon d;
 	struct opts o;
 	int r;
@@ -764,6 +827,8 @@ int main(int argc, char **argv)
 	if (o.paths != NULL && write_paths(&d, o.paths) == -1)
 		r = -1;
 	sessions_close(d.ctx.sessions); /* every .part flushed and renamed */
+	hk_stop(d.hk, 10, &hks);        /* the last files to their hooks; up to 10 s for them */
+	d.hk = NULL;
 	if (o.read != NULL) {
 		size_t lost = 0;
 		sessions_foreach(d.ctx.sessions, pcap_lost, &lost);
@@ -775,6 +840,15 @@ int main(int argc, char **argv)
 		}
 	}
 	workers_summary(d.w, d.nw, &d.ctx, stderr);
+	fprintf(stderr,
+	        "summary: pcap_files_deleted budget=%" PRIu64 " hook=%" PRIu64
+	        " hooks_started=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_overflow=%" PRIu64
+	        " budget_unheld=%" PRIu64 "\n",
+	        hks.deleted_budget, hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
+	        hks.hooks_overflow, hks.budget_unheld);
+	/* depends on the filesystem and on when the last scan ran: not for golden files */
+	fprintf(stderr, "summary: pcap_disk disk_bytes=%" PRIu64 " fs_free_bytes=%" PRIu64 "\n",
+	        hks.disk_bytes, hks.fs_free_bytes);
 	fprintf(stderr, "summary: reloads=%llu reload_errors=%llu\n", (unsigned long long)d.reloads,
 	        (unsigned long long)d.reload_errors);
 	teardown(&d);

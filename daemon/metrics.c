@@ -65,6 +65,22 @@ static const struct family globals[] = {
      "Flows pushed out by analyzer.max_flows (least recently used first)."},
     {"flows_expired_total", "counter", SNAP(analyzer.flows_expired),
      "Flows forgotten after flow_timeout or closed_timeout."},
+    {"pcap_disk_bytes", "gauge", SNAP(hk.disk_bytes),
+     "Bytes of every pcap file under pcap_dir (completed, .part and .recovered) at the last scan."},
+    {"pcap_fs_free_bytes", "gauge", SNAP(hk.fs_free_bytes),
+     "Free bytes on pcap_dir's filesystem (available to the daemon) at the last scan."},
+    {"pcap_budget_unheld_total", "counter", SNAP(hk.budget_unheld),
+     "Budget passes after which pcap.max_disk or pcap.min_free still did not hold (another process "
+     "fills the disk)."},
+    {"pcap_rotate_early_total", "counter", SNAP(hk.rotate_requests),
+     "Open pcap files completed early because open files alone exceeded the disk budget."},
+    {"pcap_hooks_started_total", "counter", SNAP(hk.hooks_started),
+     "pcap.on_complete hooks started."},
+    {"pcap_hooks_failed_total", "counter", SNAP(hk.hooks_failed),
+     "pcap.on_complete hooks that exited non-zero, were killed or could not start."},
+    {"pcap_hooks_overflow_total", "counter", SNAP(hk.hooks_overflow),
+     "Completed pcap files not handed to the hook: its queue was full."},
+    {"pcap_hooks_running", "gauge", SNAP(hk.hooks_running), "pcap.on_complete hooks running now."},
     {"paths", "gauge", SNAP(analyzer.paths_active),
      "Destinations in the path-MTU maps (docs/paths.md)."},
     {"paths_evicted_total", "counter", SNAP(analyzer.paths_evicted),
@@ -196,6 +212,20 @@ static void render_decode(const struct metrics_snapshot *m, FILE *out)
 		        decode_err_name((enum decode_err)k), m->ingest.decode[k]);
 }
 
+/* render_deleted: pcap files deleted, by reason. */
+static void render_deleted(const struct metrics_snapshot *m, FILE *out)
+{
+	head(out, "pcap_files_deleted_total", "counter",
+	     "Completed pcap files deleted: to keep pcap.max_disk / pcap.min_free (budget), beyond "
+	     "pcap.keep_files (keep_files), or after their hook exited 0 (hook).");
+	fprintf(out, "vxmirror_pcap_files_deleted_total{reason=\"budget\"} %" PRIu64 "\n",
+	        m->hk.deleted_budget);
+	fprintf(out, "vxmirror_pcap_files_deleted_total{reason=\"keep_files\"} %" PRIu64 "\n",
+	        m->pcap_deleted_keep_files);
+	fprintf(out, "vxmirror_pcap_files_deleted_total{reason=\"hook\"} %" PRIu64 "\n",
+	        m->hk.deleted_hook);
+}
+
 static void render_alerts(const struct metrics_snapshot *m, FILE *out)
 {
 	head(out, "alerts_total", "counter", "Alerts raised, by type (see docs/alerts.md).");
@@ -249,6 +279,7 @@ void metrics_render(const struct metrics_snapshot *m, FILE *out)
 	render_globals(m, out);
 	render_decode(m, out);
 	render_alerts(m, out);
+	render_deleted(m, out);
 	render_sessions(m, out);
 }
 

@@ -51,6 +51,8 @@ struct pcapring {
 	uint64_t rotate_interval;
 	uint32_t keep_files;
 	uint32_t snaplen;
+	void (*completed)(void *, const char *, const char *);
+	void *completed_arg;
 	pcap_t *pd;   /* dead handle: gives the dumper its link type and snaplen */
 	char *iobuf;  /* stdio buffer of the open file, reused for every file */
 	uint64_t seq; /* next sequence number */
@@ -310,6 +312,8 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 	r->rotate_size = c->rotate_size;
 	r->rotate_interval = c->rotate_interval;
 	r->keep_files = c->keep_files;
+	r->completed = c->completed;
+	r->completed_arg = c->completed_arg;
 	r->snaplen =
 	    c->snaplen == 0 || c->snaplen > RING_MAX_SNAPLEN ? RING_MAX_SNAPLEN : c->snaplen;
 	r->seq = 1;
@@ -344,6 +348,8 @@ static void ring_complete(struct pcapring *r)
 	}
 	r->st.files_rotated++;
 	log_debug("%s: %s", __func__, r->final);
+	if (r->completed != NULL)
+		r->completed(r->completed_arg, r->session, r->final);
 	if (r->keep_files > 0) {
 		done_insert(r, strrchr(r->final, '/') + 1);
 		done_prune(r);

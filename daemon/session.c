@@ -10,7 +10,8 @@
 #include "vxmirror/util.h"
 
 /* session_open_ring: recover stale .part files, then open the pcap ring. */
-static void session_open_ring(const struct config *cfg, struct session *s, bool pcap)
+static void session_open_ring(const struct session_table *t, const struct config *cfg,
+                              struct session *s, bool pcap)
 {
 	struct pcapring_conf pc = {
 	    .dir = cfg->pcap_dir,
@@ -19,6 +20,8 @@ static void session_open_ring(const struct config *cfg, struct session *s, bool 
 	    .rotate_interval = cfg->pcap.rotate_interval,
 	    .keep_files = cfg->pcap.keep_files,
 	    .snaplen = cfg->pcap.snaplen,
+	    .completed = t->completed,
+	    .completed_arg = t->completed_arg,
 	};
 	int n;
 
@@ -60,15 +63,19 @@ static struct session *session_make(struct session_table *t, const struct config
 		atomic_init(&s->conf, &s->own);
 	} else
 		atomic_init(&s->conf, sc);
-	session_open_ring(cfg, s, sc->pcap);
+	session_open_ring(t, cfg, s, sc->pcap);
 	push(&t->v, &t->n, &t->cap, s);
 	return s;
 }
 
-struct session_table *sessions_new(const struct config *cfg)
+struct session_table *sessions_new(const struct config *cfg,
+                                   void (*completed)(void *, const char *, const char *),
+                                   void *completed_arg)
 {
 	struct session_table *t = xcalloc(1, sizeof(*t));
 
+	t->completed = completed;
+	t->completed_arg = completed_arg;
 	pthread_mutex_init(&t->mu, NULL);
 	t->cfg = cfg;
 	atomic_init(&t->gen, 1);
@@ -356,6 +363,21 @@ void session_pcap_stats(struct session *s, struct pcapring_stats *ps)
 	else
 		*ps = s->ring_final;
 	ps->write_errors += atomic_load(&s->c.pcap_unwritten);
+}
+
+bool sessions_rotate(struct session_table *t, const char *name)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n && !found; i++) {
+		if (strcmp(t->v[i]->name, name) == 0 && t->v[i]->ring != NULL) {
+			pcapring_finish(t->v[i]->ring);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return found;
 }
 
 void sessions_foreach(struct session_table *t, void (*fn)(struct session *, void *), void *arg)

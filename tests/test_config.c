@@ -948,3 +948,58 @@ Test(config_errors, http_scalar_other_than_off)
 	expect_error("http: \"0.0.0.0:9477\"\n",
 	             "t.yaml:1: http: '0.0.0.0:9477': expected {listen: \"ADDR:PORT\"} or off");
 }
+
+Test(config, disk_budget_and_hooks)
+{
+	struct config_errors errs = {0};
+	struct config *cfg;
+	char *out;
+
+	cfg = load("pcap: {max_disk: 20GiB, min_free: 10%, on_complete: [/usr/bin/aws, s3, cp, "
+	           "'{file}', 's3://b/{session}/'], on_complete_jobs: 4, delete_after_hook: on}\n",
+	           &errs);
+	cr_assert_not_null(cfg, "%s", errors_text(&errs));
+	cr_assert_eq(cfg->pcap.max_disk, 20ull << 30);
+	cr_assert_eq(cfg->pcap.min_free_pct, 10);
+	cr_assert_eq(cfg->pcap.min_free, 0);
+	cr_assert_str_eq(cfg->pcap.on_complete[0], "/usr/bin/aws");
+	cr_assert_str_eq(cfg->pcap.on_complete[3], "{file}");
+	cr_assert_null(cfg->pcap.on_complete[5]);
+	cr_assert_eq(cfg->pcap.on_complete_jobs, 4);
+	cr_assert(cfg->pcap.delete_after_hook);
+	out = print_text(cfg);
+	cr_assert_not_null(strstr(out, "max_disk: 20GiB"), "%s", out);
+	cr_assert_not_null(strstr(out, "min_free: 10%"), "%s", out);
+	free(out);
+	config_free(cfg);
+	/* defaults: no cap, 5% free, no hook */
+	cfg = load("", &errs);
+	cr_assert_eq(cfg->pcap.max_disk, 0);
+	cr_assert_eq(cfg->pcap.min_free_pct, 5);
+	cr_assert_null(cfg->pcap.on_complete);
+	cr_assert_eq(cfg->pcap.on_complete_jobs, 2);
+	config_free(cfg);
+	/* a size for min_free */
+	cfg = load("pcap: {min_free: 2GiB}\n", &errs);
+	cr_assert_eq(cfg->pcap.min_free, 2ull << 30);
+	cr_assert_eq(cfg->pcap.min_free_pct, 0);
+	config_free(cfg);
+	config_errors_free(&errs);
+}
+
+Test(config, disk_budget_errors)
+{
+	expect_error("pcap: {min_free: 120%}\n",
+	             NAME ":1: pcap.min_free: '120%' is not a percentage from 0% to 99%");
+	expect_error("pcap: {min_free: lots}\n", NAME ":1: pcap.min_free: 'lots' is not a size");
+	expect_error("pcap: {on_complete: [aws, s3, cp, '{file}']}\n",
+	             NAME ":1: pcap.on_complete: the program must be an absolute path");
+	expect_error("pcap: {max_disk: 1KiB}\n", NAME ":1: pcap.max_disk: 1KiB is out of range");
+	expect_error("pcap: {on_complete_jobs: 0}\n", NAME ":1: pcap.on_complete_jobs: 0 is out");
+}
+
+Test(config, delete_after_hook_needs_a_hook)
+{
+	expect_error("pcap:\n  delete_after_hook: on\n",
+	             NAME ":2: pcap.delete_after_hook: needs pcap.on_complete");
+}

@@ -351,3 +351,65 @@ Test(cli, default_config_is_valid)
 	free(out);
 	h_rm_rf(h.dir);
 }
+
+/* ---- pcap.on_complete: shipping completed files away (tcpdump -z) ---- */
+
+static const char *hook_conf = "listen: [\"127.0.0.1:%u\"]\n"
+                               "pcap_dir: pcap\n"
+                               "alert_log: alerts.json\n"
+                               "http: {listen: off}\n"
+                               "unknown_vni: drop\n"
+                               "pcap:\n"
+                               "  on_complete: [%s, \"{file}\", \"shipped/{session}.pcap\"]\n"
+                               "  delete_after_hook: on\n"
+                               "sessions: [{name: web, vni: 100}, {name: db, vni: 200}]\n";
+
+/* count: files matching a glob under the harness dir. */
+static size_t count(const struct harness *h, const char *pat)
+{
+	char p[512];
+	glob_t g;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", h->dir, pat);
+	if (glob(p, 0, NULL, &g) != 0)
+		return 0;
+	n = g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+Test(e2e, on_complete_ships_and_deletes_after_the_hook, .timeout = 60)
+{
+	struct harness h;
+	const char *args[] = {"-r", CAPTURE, NULL};
+	char d[512];
+
+	h_init(&h, hook_conf, 4789, "/bin/cp");
+	snprintf(d, sizeof(d), "%s/shipped", h.dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	cr_assert_eq(h_run(&h, args), 0, "vxmirrord -r failed:\n%s", h_slurp(h.err));
+	/* -r completes one file per session at exit: handed to the hook, which
+	 * the daemon waits for, then deleted because it exited 0 */
+	cr_assert_eq(count(&h, "shipped/web.pcap") + count(&h, "shipped/db.pcap"), 2, "%s",
+	             h_slurp(h.err));
+	cr_assert_eq(count(&h, "pcap/*/*.pcap"), 0, "shipped files are deleted locally");
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hooks_started"), 2);
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hooks_failed"), 0);
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hook"), 2);
+	h_rm_rf(h.dir);
+}
+
+Test(e2e, a_failing_hook_keeps_the_file, .timeout = 60)
+{
+	struct harness h;
+	const char *args[] = {"-r", CAPTURE, NULL};
+
+	h_init(&h, hook_conf, 4789, "/bin/false");
+	cr_assert_eq(h_run(&h, args), 0, "vxmirrord -r failed:\n%s", h_slurp(h.err));
+	cr_assert_eq(count(&h, "pcap/*/*.pcap"), 2, "a file whose hook failed must stay");
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hooks_started"), 2);
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hooks_failed"), 2);
+	cr_assert_eq(h_counter(&h, "summary: pcap_files_deleted ", "hook"), 0);
+	h_rm_rf(h.dir);
+}

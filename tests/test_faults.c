@@ -55,7 +55,7 @@ static const char *conf_fmt = "listen: [\"127.0.0.1:%u\"]\n"
                               "pcap_dir: pcap\n"
                               "alert_log: alerts.json\n"
                               "unknown_vni: %s\n"
-                              "pcap: {rotate_size: %s, keep_files: 0}\n"
+                              "pcap: {rotate_size: %s, keep_files: 0, min_free: 0%%}\n"
                               "sessions:\n"
                               "  - name: web\n"
                               "    vni: 100\n"
@@ -983,6 +983,80 @@ Test(faults, disk_full_counts_keeps_alerting_and_resumes, .timeout = 120)
 	cr_assert_gt(max_id, 0);
 	log = h_slurp(h.err);
 	cr_assert(strstr(log, "No space left on device") != NULL);
+	free(log);
+	h_rm_rf(h.dir);
+}
+
+/* The same 1 MiB tmpfs with a disk budget of 512 KiB: the oldest files go
+ * before the disk is full, so no write fails and the newest frames are all
+ * there (pcap.max_disk, with the default min_free: 5%). */
+static const char *budget_fmt = "listen: [\"127.0.0.1:%u\"]\n"
+                                "allowed_sources: [127.0.0.1/32]\n"
+                                "workers: 1\n"
+                                "pcap_dir: pcap\n"
+                                "alert_log: alerts.json\n"
+                                "unknown_vni: drop\n"
+                                "pcap: {rotate_size: 64KiB, keep_files: 0, max_disk: 512KiB}\n"
+                                "sessions: [{name: web, vni: 100, path_mtu: 9001}]\n";
+
+Test(faults, disk_budget_keeps_the_disk_from_filling, .timeout = 120)
+{
+	static struct names files;
+	struct harness h;
+	struct tx t;
+	uint16_t port = h_free_port();
+	uint32_t id = 0;
+	long errors, deleted, frames;
+	uint32_t last = 0;
+	int webfd;
+	char *log;
+
+	h_init(&h, budget_fmt, port);
+	spawn_in_tmpfs(&h);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "vxmirrord did not start:\n%s", h_slurp(h.err));
+	webfd = open_dir("/proc/%d/root%s/pcap/web", h.pid, h.dir);
+	tx_open(&t, port, false);
+	/* 3.5 MB of 1400-byte frames into a 1 MiB disk, a little at a time so
+	 * the housekeeper's once-a-second pass keeps up, as with real traffic */
+	for (int i = 0; i < 25; i++) {
+		send_numbered(&t, &id, 100);
+		usleep(150 * 1000);
+	}
+	tx_close(&t);
+	usleep(300 * 1000);
+	/* what is left: the newest frames, in complete files, within the budget */
+	{
+		long bytes = 0;
+		struct pread r;
+		struct stat sb;
+
+		frames = 0;
+		list_at(webfd, ".pcap", &files);
+		for (int i = 0; i < files.n; i++) {
+			read_at(webfd, files.v[i], &r);
+			cr_assert(r.ids_consecutive, "%s: numbered frames out of order",
+			          files.v[i]);
+			if (r.ids > 0 && r.last_id > last)
+				last = r.last_id;
+			frames += r.ids;
+			cr_assert_eq(fstatat(webfd, files.v[i], &sb, 0), 0);
+			bytes += sb.st_size;
+		}
+		cr_assert_leq(bytes, 512 * 1024, "%ld bytes of completed pcaps, budget 512 KiB",
+		              bytes);
+	}
+	stop_ok(&h);
+	close(webfd);
+	log = h_slurp(h.err);
+	errors = h_counter(&h, "summary: session=web ", "pcap_write_errors");
+	deleted = h_counter(&h, "summary: pcap_files_deleted ", "budget");
+	cr_log_info("disk budget: %u frames sent, %ld left in the newest files, %ld files deleted "
+	            "for the budget, pcap_write_errors=%ld",
+	            id, frames, deleted, errors);
+	cr_assert_null(strstr(log, "No space left on device"), "the disk filled up:\n%s", log);
+	cr_assert_eq(errors, 0, "pcap writes failed under a budget");
+	cr_assert_gt(deleted, 10, "only %ld files deleted to keep 3.5 MB in 512 KiB", deleted);
+	cr_assert_gt(frames, 100, "the newest frames were not kept");
 	free(log);
 	h_rm_rf(h.dir);
 }

@@ -90,7 +90,7 @@ Test(housekeep, max_disk_deletes_oldest_across_sessions, .init = setup, .fini = 
 	three_sessions(); /* 6000 bytes of pcaps */
 	cr_assert((hk = hk_start(&c)) != NULL);
 	WAIT_FOR(hk, st, st.scans >= 2);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert_eq(st.deleted_budget, 2);
 	cr_assert_eq(st.disk_bytes, 4000);
 	cr_assert_eq(st.files, 4);
@@ -113,7 +113,7 @@ Test(housekeep, within_budget_deletes_nothing, .init = setup, .fini = teardown)
 	three_sessions();
 	cr_assert((hk = hk_start(&c)) != NULL);
 	WAIT_FOR(hk, st, st.scans >= 3);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert_eq(st.scans >= 3, true);
 	cr_assert_eq(st.deleted_budget, 0);
 	cr_assert_eq(st.disk_bytes, 6000);
@@ -139,7 +139,7 @@ Test(housekeep, growth_is_anticipated, .init = setup, .fini = teardown)
 	put("web", "web-20261201T103000Z-000004.pcap.part", 2000);
 	hk_kick(hk);
 	WAIT_FOR(hk, st, st.deleted_budget >= 1);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert_eq(st.deleted_budget, 1);
 	cr_assert(!there("web", "web-20261201T100000Z-000001.pcap"));
 	cr_assert_eq(st.budget_unheld, 0);
@@ -163,7 +163,7 @@ Test(housekeep, open_files_over_the_cap_rotate_the_largest, .init = setup, .fini
 	put("db", "db-20261201T100000Z-000001.pcap.part", 2000);
 	cr_assert((hk = hk_start(&c)) != NULL);
 	WAIT_FOR(hk, st, st.rotate_requests >= 1);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert(st.rotate_requests >= 1);
 	cr_assert_str_eq(rotated, "db");
 	cr_assert(st.budget_unheld >= 1); /* nothing completed could be deleted */
@@ -180,7 +180,7 @@ Test(housekeep, min_free_that_cannot_hold_is_counted, .init = setup, .fini = tea
 	three_sessions();
 	cr_assert((hk = hk_start(&c)) != NULL);
 	WAIT_FOR(hk, st, st.budget_unheld >= 2);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert_eq(st.deleted_budget, 5);
 	cr_assert(st.budget_unheld >= 2);
 	cr_assert(there("web", "web-20261201T102500Z-000003.pcap.part"));
@@ -196,7 +196,7 @@ Test(housekeep, min_free_zero_percent_deletes_nothing, .init = setup, .fini = te
 	three_sessions();
 	cr_assert((hk = hk_start(&c)) != NULL);
 	WAIT_FOR(hk, st, st.scans >= 2);
-	hk_stop(hk, 0);
+	hk_stop(hk, 0, NULL);
 	cr_assert_eq(st.deleted_budget, 0);
 	cr_assert_eq(st.budget_unheld, 0);
 }
@@ -229,7 +229,7 @@ Test(housekeep, hook_ships_then_deletes, .init = setup, .fini = teardown)
 	cr_assert((hk = hk_start(&c)) != NULL);
 	hk_completed(hk, "web", src);
 	WAIT_FOR(hk, st, st.deleted_hook >= 1);
-	hk_stop(hk, 10);
+	hk_stop(hk, 10, NULL);
 	cr_assert_eq(st.hooks_started, 1);
 	cr_assert_eq(st.hooks_failed, 0);
 	cr_assert_eq(st.deleted_hook, 1);
@@ -256,7 +256,7 @@ Test(housekeep, failing_hook_keeps_the_file, .init = setup, .fini = teardown)
 	cr_assert((hk = hk_start(&c)) != NULL);
 	hk_completed(hk, "web", src);
 	WAIT_FOR(hk, st, st.hooks_failed >= 1);
-	hk_stop(hk, 10);
+	hk_stop(hk, 10, NULL);
 	cr_assert_eq(st.hooks_failed, 1);
 	cr_assert_eq(st.deleted_hook, 0);
 	cr_assert(access(src, F_OK) == 0);
@@ -272,7 +272,7 @@ Test(housekeep, missing_hook_program_is_counted, .init = setup, .fini = teardown
 	cr_assert((hk = hk_start(&c)) != NULL);
 	hk_completed(hk, "web", "/tmp/whatever.pcap");
 	WAIT_FOR(hk, st, st.hooks_failed >= 1);
-	hk_stop(hk, 1);
+	hk_stop(hk, 1, NULL);
 	cr_assert_eq(st.hooks_failed, 1);
 	cr_assert_eq(st.hooks_started, 0);
 }
@@ -315,7 +315,7 @@ Test(housekeep, bounded_queue_and_budget_spares_hooked_files, .init = setup, .fi
 	cr_assert(access(p[0], F_OK) == 0);
 	cr_assert(access(p[1], F_OK) == 0);
 	cr_assert(access(p[2], F_OK) != 0);
-	hk_stop(hk, 10); /* the waiting one still runs at shutdown */
+	hk_stop(hk, 10, NULL); /* the waiting one still runs at shutdown */
 	for (int i = 0; i < 3; i++) {
 		char done[700];
 		snprintf(done, sizeof(done), "%s.done", p[i]);

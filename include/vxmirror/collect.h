@@ -24,6 +24,7 @@ struct collect_src {
 	double start_time;
 	uint64_t reloads, reload_errors;
 	const char *reload_error; /* "" if none */
+	struct housekeeper *hk;   /* the disk budget and hooks; may be NULL */
 };
 
 /* metrics_snapshot_fill: everything, now.  Free with metrics_snapshot_free. */

@@ -35,10 +35,16 @@ struct session_conf {
 };
 
 struct pcap_conf {
-	uint64_t rotate_size;     /* bytes; 0 = no size rotation */
-	uint64_t rotate_interval; /* seconds; 0 = no time rotation */
-	uint32_t keep_files;      /* per session; 0 = keep all */
-	uint32_t snaplen;         /* bytes kept per packet in the pcap */
+	uint64_t rotate_size;      /* bytes; 0 = no size rotation */
+	uint64_t rotate_interval;  /* seconds; 0 = no time rotation */
+	uint32_t keep_files;       /* per session; 0 = keep all */
+	uint32_t snaplen;          /* bytes kept per packet in the pcap */
+	uint64_t max_disk;         /* bytes of all pcaps under pcap_dir; 0 = no cap */
+	uint64_t min_free;         /* bytes to keep free on pcap_dir's filesystem, or ... */
+	uint32_t min_free_pct;     /* ... this percent of it (one of the two is set) */
+	char **on_complete;        /* hook argv ({file}, {session}), NULL-terminated; NULL = none */
+	uint32_t on_complete_jobs; /* hooks running at once */
+	bool delete_after_hook;    /* delete a file once its hook exits 0 */
 };
 
 struct analyzer_conf {

@@ -86,9 +86,10 @@ void hk_get_stats(struct housekeeper *, struct hk_stats *);
 /*
  * hk_stop: stop taking new work, hand the files still queued to their
  * hooks, wait up to `wait_s` seconds for running hooks (then leave them
- * running, logged), and join the thread.  Frees the housekeeper.
+ * running, logged), and join the thread.  Frees the housekeeper; the
+ * counters as they ended go to *last (may be NULL).
  */
-void hk_stop(struct housekeeper *, unsigned wait_s);
+void hk_stop(struct housekeeper *, unsigned wait_s, struct hk_stats *last);
 
 /* hk_expand: argv[i] with every {file} and {session} replaced (malloc'd). */
 char *hk_expand(const char *arg, const char *file, const char *session);

@@ -18,6 +18,7 @@
 #include "vxmirror/alertlog.h"
 #include "vxmirror/analyzer.h"
 #include "vxmirror/config.h"
+#include "vxmirror/housekeep.h"
 #include "vxmirror/pcapring.h"
 #include "vxmirror/stats.h"
 
@@ -49,6 +50,10 @@ struct metrics_snapshot {
 	uint64_t reloads;       /* successful SIGHUP reloads */
 	uint64_t reload_errors; /* reloads refused (bad file), old config kept */
 	char config_error[256]; /* the last reload error, "" if none */
+
+	/* the pcap directory: disk budget and hooks (housekeep.h) */
+	struct hk_stats hk;
+	uint64_t pcap_deleted_keep_files; /* summed over sessions */
 
 	struct metrics_session *sessions;
 	size_t nsessions;

@@ -34,6 +34,10 @@ struct pcapring_conf {
 	uint64_t rotate_interval; /* seconds, 0 = off */
 	uint32_t keep_files;      /* 0 = unlimited */
 	uint32_t snaplen;         /* max captured bytes per record */
+	/* completed: a file got its final name (called with the ring's lock
+	 * held: no I/O, no locks but the callee's own); may be NULL. */
+	void (*completed)(void *arg, const char *session, const char *path);
+	void *completed_arg;
 };
 
 /* Where a packet was written, for an alert's "pcap" field. */

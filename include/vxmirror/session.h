@@ -68,11 +68,19 @@ struct session_table {
 	size_t ngone, gonecap;
 	size_t nauto;
 	atomic_uint_fast64_t auto_refused; /* unknown VNIs beyond SESSIONS_AUTO_MAX */
+	/* completed: every ring's pcapring_conf.completed (the housekeeper) */
+	void (*completed)(void *arg, const char *session, const char *path);
+	void *completed_arg;
 };
 
 /* sessions_new: one session per configured session, rings opened (stale
  * .part files recovered first). */
-struct session_table *sessions_new(const struct config *);
+struct session_table *sessions_new(const struct config *,
+                                   void (*completed)(void *, const char *, const char *),
+                                   void *completed_arg);
+/* sessions_rotate: complete the open pcap file of the session `name` now
+ * (the disk budget's early rotation); false when there is no such ring. */
+bool sessions_rotate(struct session_table *, const char *name);
 void sessions_free(struct session_table *);
 
 /* session_conf_get: the session's current configuration. */
