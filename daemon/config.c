@@ -10,10 +10,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <limits.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -35,6 +39,7 @@ struct cfg_ld {
 	struct config *cfg;
 	int offline_line;
 	int delete_after_hook_line;
+	int listen_line[LISTEN_MAX], geneve_line[LISTEN_MAX], http_line;
 };
 
 static struct cfg_ld *cld(const struct yw *yw)
@@ -151,8 +156,10 @@ static void set_listen(struct yw *ld, const struct key *k, struct val *v)
 		yw_item(ld, v, ids[i], i, &iv, path, sizeof(path));
 		if (v->n->type == YAML_SCALAR_NODE)
 			iv = *v;
-		if (listen_add(ld, &iv, eps, ok))
+		if (listen_add(ld, &iv, eps, ok)) {
+			(geneve ? cld(ld)->geneve_line : cld(ld)->listen_line)[ok] = iv.line;
 			ok++;
+		}
 	}
 	free(*dst);
 	*dst = eps;
@@ -192,6 +199,7 @@ static void set_http_listen(struct yw *ld, const struct key *k, struct val *v)
 		yw_err(ld, v, "'%.60s': %s", s, why);
 		return;
 	}
+	cld(ld)->http_line = v->line;
 	cld(ld)->cfg->http_enabled = true;
 }
 
@@ -244,6 +252,18 @@ static void set_allowed(struct yw *ld, const struct key *k, struct val *v)
 	}
 }
 
+/* set_file_path: pcap_dir or alert_log, and the line for config_check_dirs(). */
+static void set_file_path(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct config *cfg = cld(ld)->cfg;
+
+	yw_set_path(ld, k, v);
+	if (strcmp(k->name, "pcap_dir") == 0)
+		cfg->pcap_dir_line = v->line;
+	else
+		cfg->alert_log_line = v->line;
+}
+
 /* set_paths_log: a path, or off. */
 static void set_paths_log(struct yw *ld, const struct key *k, struct val *v)
 {
@@ -253,6 +273,7 @@ static void set_paths_log(struct yw *ld, const struct key *k, struct val *v)
 	(void)k;
 	if (s == NULL)
 		return;
+	cfg->paths_log_line = v->line;
 	free(cfg->paths_log);
 	cfg->paths_log = strcmp(s, "off") == 0 ? NULL : xstrdup(s);
 }
@@ -694,8 +715,8 @@ static const struct key top_keys[] = {
     {"rcvbuf", yw_set_size, offsetof(struct config, rcvbuf), 8, 64 << 10, 1ull << 30, NULL},
     {"http", set_http, 0, 0, 0, 0, NULL},
     {"allowed_sources", set_allowed, 0, 0, 0, 0, NULL},
-    {"pcap_dir", yw_set_path, offsetof(struct config, pcap_dir), 0, 0, 0, NULL},
-    {"alert_log", yw_set_path, offsetof(struct config, alert_log), 0, 0, 0, NULL},
+    {"pcap_dir", set_file_path, offsetof(struct config, pcap_dir), 0, 0, 0, NULL},
+    {"alert_log", set_file_path, offsetof(struct config, alert_log), 0, 0, 0, NULL},
     {"paths_log", set_paths_log, 0, 0, 0, 0, NULL},
     {"paths_interval", yw_set_duration, offsetof(struct config, paths_interval), 8, 1, DAY, NULL},
     {"pcap", set_pcap, 0, 0, 0, 0, NULL},
@@ -704,6 +725,86 @@ static const struct key top_keys[] = {
     {"sessions", set_sessions, 0, 0, 0, 0, NULL},
     {"analyzer", set_analyzer, 0, 0, 0, 0, NULL},
 };
+
+/* ep_wild: the unspecified address (0.0.0.0 or ::). */
+static bool ep_wild(const struct endpoint *e)
+{
+	static const uint8_t zero[16];
+
+	if (e->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&e->ss)->sin_addr.s_addr == 0;
+	return memcmp(&((const struct sockaddr_in6 *)&e->ss)->sin6_addr, zero, 16) == 0;
+}
+
+static uint16_t ep_port(const struct endpoint *e)
+{
+	return e->ss.ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)&e->ss)->sin_port)
+	                                  : ntohs(((const struct sockaddr_in6 *)&e->ss)->sin6_port);
+}
+
+/* ep_clash: two sockets on these could not both be bound (a wildcard
+ * covers every address of its family; [::] covers IPv4 too). */
+static bool ep_clash(const struct endpoint *a, const struct endpoint *b)
+{
+	char x[ADDR_STRLEN + 8], y[ADDR_STRLEN + 8];
+
+	if (ep_port(a) != ep_port(b))
+		return false;
+	if (a->ss.ss_family != b->ss.ss_family)
+		return (a->ss.ss_family == AF_INET6 && ep_wild(a)) ||
+		       (b->ss.ss_family == AF_INET6 && ep_wild(b));
+	return ep_wild(a) || ep_wild(b) ||
+	       strcmp(endpoint_fmt(a, x, sizeof(x)), endpoint_fmt(b, y, sizeof(y))) == 0;
+}
+
+/* where: "line N", or "the default" for a value not in the file. */
+static const char *where(int line, char *buf, size_t len)
+{
+	if (line > 0)
+		snprintf(buf, len, "line %d", line);
+	else
+		snprintf(buf, len, "the default");
+	return buf;
+}
+
+/* listen_clashes: the same port twice across listen, geneve_listen and http
+ * would fail at bind (or, with SO_REUSEPORT, split one stream in two). */
+static void listen_clashes(struct yw *ld)
+{
+	const struct config *cfg = cld(ld)->cfg;
+	char a[ADDR_STRLEN + 8], b[ADDR_STRLEN + 8], w[32];
+	struct val v = {NULL, 0, "geneve_listen", NULL};
+
+	for (size_t g = 0; g < cfg->ngeneve; g++) {
+		for (size_t l = 0; l < cfg->nlisten; l++) {
+			if (!ep_clash(&cfg->geneve_listen[g], &cfg->listen[l]))
+				continue;
+			v.line = cld(ld)->geneve_line[g];
+			yw_err(ld, &v, "%s clashes with listen %s (%s): one port, two sockets",
+			       endpoint_fmt(&cfg->geneve_listen[g], a, sizeof(a)),
+			       endpoint_fmt(&cfg->listen[l], b, sizeof(b)),
+			       where(cld(ld)->listen_line[l], w, sizeof(w)));
+		}
+	}
+	if (!cfg->http_enabled || cld(ld)->http_line == 0)
+		return;
+	v.path = "http.listen";
+	v.line = cld(ld)->http_line;
+	for (size_t i = 0; i < cfg->nlisten + cfg->ngeneve; i++) {
+		bool gen = i >= cfg->nlisten;
+		const struct endpoint *e =
+		    gen ? &cfg->geneve_listen[i - cfg->nlisten] : &cfg->listen[i];
+		if (ep_clash(&cfg->http_listen, e))
+			yw_err(ld, &v,
+			       "%s uses the port of %s %s (%s): give the HTTP endpoint a port of "
+			       "its own",
+			       endpoint_fmt(&cfg->http_listen, a, sizeof(a)),
+			       gen ? "geneve_listen" : "listen", endpoint_fmt(e, b, sizeof(b)),
+			       where(gen ? cld(ld)->geneve_line[i - cfg->nlisten]
+			                 : cld(ld)->listen_line[i],
+			             w, sizeof(w)));
+	}
+}
 
 /* cross_check: rules that span sections, once every section is loaded. */
 static void cross_check(struct yw *ld)
@@ -718,6 +819,7 @@ static void cross_check(struct yw *ld)
 		v.path = "pcap.delete_after_hook";
 		yw_err(ld, &v, "needs pcap.on_complete: with no hook, every file would be deleted");
 	}
+	listen_clashes(ld);
 }
 
 static void walk(struct yw *ld)
@@ -958,4 +1060,83 @@ void config_print(const struct config *cfg, FILE *fp)
 	for (size_t i = 0; i < cfg->nsessions; i++)
 		print_session(&cfg->sessions[i], fp);
 	print_analyzer(&cfg->analyzer, fp);
+}
+
+/* dir_usable: NULL when `dir` is a writable directory or can be created
+ * (its nearest existing ancestor is one), else why not. */
+static const char *dir_usable(const char *dir, char *why, size_t len)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return "the path is too long";
+	for (;;) {
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				snprintf(why, len, "%s is not a directory", p);
+				return why;
+			}
+			if (access(p, W_OK | X_OK) != 0) {
+				snprintf(why, len, "%s is not writable by this user: %s", p,
+				         strerror(errno));
+				return why;
+			}
+			return NULL;
+		}
+		if (errno != ENOENT) {
+			snprintf(why, len, "%s: %s", p, strerror(errno));
+			return why;
+		}
+		if ((slash = strrchr(p, '/')) == NULL) {
+			vx_strlcpy(p, ".", sizeof(p)); /* a relative path: the working directory */
+			continue;
+		}
+		if (slash == p) {
+			p[1] = '\0'; /* "/" */
+			continue;
+		}
+		*slash = '\0';
+	}
+}
+
+/* parent_of: the directory part of a file path ("." for a bare name). */
+static const char *parent_of(const char *file, char *buf, size_t len)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (slash == NULL)
+		return ".";
+	if (slash == file)
+		return "/";
+	snprintf(buf, len, "%.*s", (int)(slash - file), file);
+	return buf;
+}
+
+size_t config_check_dirs(const struct config *cfg, struct config_errors *errs)
+{
+	char buf[PATH_MAX], why[PATH_MAX + 128];
+	const char *w;
+	size_t n = 0;
+
+	if ((w = dir_usable(cfg->pcap_dir, why, sizeof(why))) != NULL) {
+		yw_errorf(errs, cfg->pcap_dir_line, "pcap_dir: %s cannot be used: %s",
+		          cfg->pcap_dir, w);
+		n++;
+	}
+	if (strcmp(cfg->alert_log, "-") != 0 &&
+	    (w = dir_usable(parent_of(cfg->alert_log, buf, sizeof(buf)), why, sizeof(why))) !=
+	        NULL) {
+		yw_errorf(errs, cfg->alert_log_line, "alert_log: %s cannot be created: %s",
+		          cfg->alert_log, w);
+		n++;
+	}
+	if (cfg->paths_log != NULL && (w = dir_usable(parent_of(cfg->paths_log, buf, sizeof(buf)),
+	                                              why, sizeof(why))) != NULL) {
+		yw_errorf(errs, cfg->paths_log_line, "paths_log: %s cannot be created: %s",
+		          cfg->paths_log, w);
+		n++;
+	}
+	return n;
 }

@@ -818,6 +818,14 @@ int main(int argc, char **argv)
 		return r;
 	}
 	if (o.check) {
+		struct config_errors errs = {0};
+
+		if (config_check_dirs(d.cfg, &errs) > 0) {
+			config_errors_print(&errs, o.config, stderr);
+			config_errors_free(&errs);
+			config_free(d.cfg);
+			return 1;
+		}
 		config_print(d.cfg, stdout);
 		printf("configuration OK\n");
 		config_free(d.cfg);

@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1002,4 +1004,60 @@ Test(config, delete_after_hook_needs_a_hook)
 {
 	expect_error("pcap:\n  delete_after_hook: on\n",
 	             NAME ":2: pcap.delete_after_hook: needs pcap.on_complete");
+}
+
+Test(config, listen_clashes)
+{
+	expect_error("listen: [\"0.0.0.0:4789\"]\ngeneve_listen: [\"198.18.0.1:4789\"]\n",
+	             NAME ":2: geneve_listen: 198.18.0.1:4789 clashes with listen 0.0.0.0:4789 "
+	                  "(line 1)");
+	expect_error("geneve_listen: [\"[::]:4789\"]\n",
+	             NAME ":1: geneve_listen: [::]:4789 clashes with listen 0.0.0.0:4789 (the "
+	                  "default)");
+	expect_error("http: {listen: \"127.0.0.1:4789\"}\n",
+	             NAME ":1: http.listen: 127.0.0.1:4789 uses the port of listen 0.0.0.0:4789");
+	/* negatives: other ports, or other addresses of one family */
+	struct config_errors errs = {0};
+	struct config *cfg =
+	    load("listen: [\"198.18.0.1:4789\"]\ngeneve_listen: [\"198.18.0.2:4789\", "
+	         "\"0.0.0.0:6081\"]\nhttp: {listen: \"127.0.0.1:9477\"}\n",
+	         &errs);
+	cr_assert_not_null(cfg, "%s", errors_text(&errs));
+	config_free(cfg);
+	config_errors_free(&errs);
+}
+
+Test(config, check_dirs)
+{
+	struct config_errors errs = {0};
+	char dir[] = "/tmp/vx-cfgdirs-XXXXXX", yaml[1400], file[600];
+	struct config *cfg;
+	char *out;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	/* creatable: missing directories under a writable one */
+	snprintf(yaml, sizeof(yaml), "pcap_dir: %s/a/b\nalert_log: %s/c/alerts.json\n", dir, dir);
+	cfg = load(yaml, &errs);
+	cr_assert_not_null(cfg);
+	cr_assert_eq(config_check_dirs(cfg, &errs), 0, "%s", errors_text(&errs));
+	config_free(cfg);
+	/* not: a path through a regular file, on the line that set it */
+	snprintf(yaml, sizeof(yaml), "alert_log: %s/c/alerts.json\npcap_dir: %s/plain/pcap\n", dir,
+	         file);
+	cfg = load(yaml, &errs);
+	cr_assert_not_null(cfg);
+	cr_assert_eq(config_check_dirs(cfg, &errs), 1);
+	out = errors_text(&errs);
+	cr_assert_not_null(strstr(out, NAME ":2: pcap_dir: "), "%s", out);
+	cr_assert_not_null(strstr(out, "Not a directory"), "%s", out);
+	free(out);
+	config_free(cfg);
+	config_errors_free(&errs);
+	unlink(file);
+	rmdir(dir);
 }

@@ -72,8 +72,9 @@ struct config {
 
 	char *pcap_dir;
 	char *alert_log;
-	char *paths_log;         /* path-MTU map snapshots (JSON Lines); NULL = off */
-	uint64_t paths_interval; /* seconds between paths_log snapshots */
+	char *paths_log; /* path-MTU map snapshots (JSON Lines); NULL = off */
+	int pcap_dir_line, alert_log_line, paths_log_line; /* where they were set (0: default) */
+	uint64_t paths_interval;                           /* seconds between paths_log snapshots */
 	struct pcap_conf pcap;
 
 	enum unknown_vni unknown_vni;
@@ -111,6 +112,12 @@ void config_free(struct config *);
 void config_analyzer_defaults(struct analyzer_conf *);
 void config_errors_print(const struct config_errors *, const char *path, FILE *);
 void config_errors_free(struct config_errors *);
+
+/* config_check_dirs: --check-config's look at the filesystem: pcap_dir and
+ * the directories of alert_log and paths_log must exist or be creatable
+ * (the nearest existing ancestor a writable directory).  Appends file:line
+ * errors; returns how many. */
+size_t config_check_dirs(const struct config *, struct config_errors *);
 
 /* config_print: the effective settings, for --check-config. */
 void config_print(const struct config *, FILE *);
