@@ -66,16 +66,26 @@ static struct session *worker_session(struct worker *w, uint32_t vni)
 	struct session **slot = &w->cache[vni % WORKER_SESSION_CACHE];
 	struct session *s;
 
+	uint32_t *miss = &w->miss[vni % WORKER_SESSION_CACHE];
+
 	if (gen != w->cache_gen) {
 		memset(w->cache, 0, sizeof(w->cache));
+		memset(w->miss, 0, sizeof(w->miss));
 		w->cache_gen = gen;
 	}
 	s = *slot;
 	if (s != NULL && s->vni == vni)
 		return s;
+	/* A VNI with no session (unknown_vni: drop, or past the automatic
+	 * limit) stays so until the next reload: no shared lock per packet. */
+	if (*miss == vni + 1)
+		return NULL;
+	STAT_INC(w->st.session_lookups);
 	s = sessions_get(w->ctx->sessions, vni);
 	if (s != NULL)
 		*slot = s;
+	else
+		*miss = vni + 1;
 	return s;
 }
 
@@ -293,8 +303,10 @@ static void summary_workers(struct worker *w, size_t n, FILE *f)
 		worker_stats_sum(&w[i], 1, &t, &as);
 		fprintf(f,
 		        "summary: worker=%zu datagrams=%" PRIu64 " delivered=%" PRIu64
-		        " flows_created=%" PRIu64 " flows_active=%" PRIu64 "\n",
-		        i, t.datagrams, t.delivered, as.flows_created, as.flows_active);
+		        " flows_created=%" PRIu64 " flows_active=%" PRIu64
+		        " session_lookups=%" PRIu64 "\n",
+		        i, t.datagrams, t.delivered, as.flows_created, as.flows_active,
+		        t.session_lookups);
 	}
 }
 

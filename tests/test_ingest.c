@@ -242,6 +242,39 @@ Test(ingest, path_map_live_get_paths_and_paths_log, .timeout = 60)
 	h_rm_rf(h.dir);
 }
 
+Test(ingest, unknown_vni_drop_takes_no_shared_lock_per_packet, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port();
+	uint8_t d[512];
+	long long lookups = 0, unknown;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\nworkers: 2\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: off}\nunknown_vni: drop\nsessions: [{name: s, vni: 7}]\n",
+	       port);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	for (int i = 0; i < 300; i++) {
+		size_t n = vx_tcp(d, sizeof(d), i % 3 == 0 ? 7 : 999, "198.18.7.1", "198.18.7.2",
+		                  (uint16_t)(1000 + i), 80, TH_ACK, 0);
+		send_from((uint16_t)(43000 + i), port, d, n);
+	}
+	usleep(300 * 1000);
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	unknown = h_counter(&h, "summary: datagrams=", "unknown_vni");
+	cr_assert_eq(unknown, 200, "%lld datagrams of the unknown VNI counted", unknown);
+	for (int w = 0; w < 2; w++) {
+		char key[32];
+		snprintf(key, sizeof(key), "summary: worker=%d ", w);
+		lookups += h_counter(&h, key, "session_lookups");
+	}
+	/* at most one lookup per worker and VNI: the miss is cached too */
+	cr_assert_leq(lookups, 4, "%lld lookups in the shared session table for 300 datagrams",
+	              lookups);
+	h_rm_rf(h.dir);
+}
+
 Test(ingest, steer_pick_is_symmetric)
 {
 	uint8_t x[512], y[512];

@@ -34,6 +34,7 @@ struct worker_stats {
 	uint64_t truncated;        /* inner packets cut short by the mirror */
 	uint64_t decode[DEC__MAX]; /* inner decode results by error */
 	uint64_t kernel_drops;     /* SO_RXQ_OVFL: dropped by the kernel before us */
+	uint64_t session_lookups;  /* VNIs looked up in the shared session table (cache misses) */
 };
 
 #endif

@@ -49,7 +49,8 @@ struct worker {
 	struct analyzer *an;
 	struct worker_stats st;                      /* written by this worker only (STAT_*) */
 	struct session *cache[WORKER_SESSION_CACHE]; /* direct-mapped by VNI */
-	unsigned cache_gen; /* session table generation the cache is from */
+	uint32_t miss[WORKER_SESSION_CACHE]; /* VNI + 1 known to have no session (this gen) */
+	unsigned cache_gen;                  /* session table generation the cache is from */
 	struct log_limit ll;
 	struct timespec last_tick;  /* packet time of the last tick */
 	void *src;                  /* the worker's UDP sources (source_udp.c) */
