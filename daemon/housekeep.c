@@ -65,6 +65,7 @@ struct housekeeper {
 	struct hk_job *jobs; /* running hooks, c.jobs slots; thread only */
 	size_t njobs;
 
+	struct log_limit ll; /* hook failures: a few lines, then counted */
 	uint64_t prev_usage; /* usage at the end of the last pass */
 	bool have_prev;      /* prev_usage is from a pass (not at start) */
 	struct hk_stats st;
@@ -135,8 +136,8 @@ static bool hook_spawn(struct housekeeper *hk, struct hk_item *it)
 		hk->st.hooks_started++;
 	pthread_mutex_unlock(&hk->mu);
 	if (e != 0) {
-		log_warnx("on_complete: cannot run %s for %s: %s", hk->argv[0], it->path,
-		          strerror(e));
+		log_ratelimit(&hk->ll, "on_complete: cannot run %s for %s: %s", hk->argv[0],
+		              it->path, strerror(e));
 		return false;
 	}
 	hk->jobs[hk->njobs].pid = pid;
@@ -179,14 +180,14 @@ static void hooks_reap(struct housekeeper *hk)
 		bool ok = r == j->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		if (!ok) {
 			if (r == j->pid && WIFEXITED(status))
-				log_warnx("on_complete: %s for %s exited %d", hk->argv[0],
-				          j->it.path, WEXITSTATUS(status));
+				log_ratelimit(&hk->ll, "on_complete: %s for %s exited %d",
+				              hk->argv[0], j->it.path, WEXITSTATUS(status));
 			else if (r == j->pid && WIFSIGNALED(status))
-				log_warnx("on_complete: %s for %s killed by signal %d", hk->argv[0],
-				          j->it.path, WTERMSIG(status));
+				log_ratelimit(&hk->ll, "on_complete: %s for %s killed by signal %d",
+				              hk->argv[0], j->it.path, WTERMSIG(status));
 			else
-				log_warnx("on_complete: lost pid %d for %s", (int)j->pid,
-				          j->it.path);
+				log_ratelimit(&hk->ll, "on_complete: lost pid %d for %s",
+				              (int)j->pid, j->it.path);
 		}
 		bool deleted = ok && hk->c.delete_after_hook && unlink(j->it.path) == 0;
 		if (ok && hk->c.delete_after_hook && !deleted && errno != ENOENT)
@@ -346,8 +347,8 @@ static void budget_pass(struct housekeeper *hk)
 					log_warn("disk budget: delete %s", f->path);
 				continue;
 			}
-			log_info("disk budget: deleted %s (%llu bytes)", f->path,
-			         (unsigned long long)f->size);
+			log_debug("disk budget: deleted %s (%llu bytes)", f->path,
+			          (unsigned long long)f->size);
 			freed += f->size;
 			deleted++;
 		}
@@ -429,6 +430,7 @@ struct housekeeper *hk_start(const struct hk_conf *c)
 	int e;
 
 	hk->c = *c;
+	hk->ll = (struct log_limit)LOG_LIMIT_INIT(5, 60);
 	hk->dir = xstrdup(c->dir);
 	hk->c.dir = hk->dir;
 	if (hk->c.jobs == 0)
