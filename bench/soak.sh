@@ -10,7 +10,8 @@
 #     differ in their configured sessions (so sessions are retired);
 #   - pcap_dir on a private tmpfs of TMPFS_MB MiB with a disk budget of
 #     half of it (pcap.max_disk) and rotation every 1 MiB, so the
-#     budget deletes files all the time;
+#     budget deletes files all the time (the budget must exceed what the
+#     open files alone take: 64 sessions x 1 MiB);
 #   - an on_complete hook on every completed file (/bin/cksum).
 # Every SAMPLE seconds it records vxmirrord's RSS, open fds, the bytes in
 # pcap_dir, the tmpfs's free space and the kernel's receive drops
@@ -21,7 +22,7 @@
 # Root (tmpfs mount, a private mount namespace).  Loopback only.
 source "$(dirname "$0")/lib.sh"
 
-DURATION=1800 SAMPLE=10 ROUND=10 TMPFS_MB=128
+DURATION=1800 SAMPLE=10 ROUND=10 TMPFS_MB=256
 while getopts "t:s:r:m:h" o; do
 	case $o in
 	t) DURATION=$OPTARG ;;
@@ -88,9 +89,10 @@ sample() { # ELAPSED
 	local rss fds bytes free drops
 	rss=$(awk '/^VmRSS:/ {print $2}' /proc/$PID/status)
 	fds=$(ls /proc/$PID/fd | wc -l)
-	bytes=$(du -sb "$W/pcap" | awk '{print $1}')
+	# files come and go while du walks the directory: its complaints are no error
+	bytes=$({ du -sb "$W/pcap" 2>/dev/null || true; } | awk '{print $1}')
 	free=$(df -B1 --output=avail "$W/pcap" | tail -1 | tr -d ' ')
-	drops=$(metric vxmirror_kernel_drops_total)
+	drops=$(metric vxmirror_kernel_drops_total || true)
 	echo "$1 $rss $fds $bytes $free ${drops:-?}" >>"$W/samples"
 }
 
