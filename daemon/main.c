@@ -746,6 +746,15 @@ static void pcap_lost(struct session *s, void *arg)
 		(*n)++;
 }
 
+/* add_deleted: a session's keep_files deletions into *arg (sessions_foreach). */
+static void add_deleted(struct session *s, void *arg)
+{
+	struct pcapring_stats ps;
+
+	session_pcap_stats(s, &ps);
+	*(uint64_t *)arg += ps.files_deleted;
+}
+
 /* run_extract: --extract SPEC -w OUT; 0 when frames were written. */
 static int run_extract(const struct opts *o, const struct config *cfg)
 {
@@ -796,6 +805,7 @@ static int run_extract(const struct opts *o, const struct config *cfg)
 int main(int argc, char **argv)
 {
 	struct hk_stats hks = {0};
+	uint64_t kept = 0;
 	struct daemon d;
 	struct opts o;
 	int r;
@@ -848,11 +858,12 @@ int main(int argc, char **argv)
 		}
 	}
 	workers_summary(d.w, d.nw, &d.ctx, stderr);
+	sessions_foreach(d.ctx.sessions, add_deleted, &kept);
 	fprintf(stderr,
-	        "summary: pcap_files_deleted budget=%" PRIu64 " hook=%" PRIu64
-	        " hooks_started=%" PRIu64 " hooks_failed=%" PRIu64 " hooks_overflow=%" PRIu64
-	        " budget_unheld=%" PRIu64 "\n",
-	        hks.deleted_budget, hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
+	        "summary: pcap_files_deleted budget=%" PRIu64 " keep_files=%" PRIu64
+	        " hook=%" PRIu64 " hooks_started=%" PRIu64 " hooks_failed=%" PRIu64
+	        " hooks_overflow=%" PRIu64 " budget_unheld=%" PRIu64 "\n",
+	        hks.deleted_budget, kept, hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
 	        hks.hooks_overflow, hks.budget_unheld);
 	/* depends on the filesystem and on when the last scan ran: not for golden files */
 	fprintf(stderr, "summary: pcap_disk disk_bytes=%" PRIu64 " fs_free_bytes=%" PRIu64 "\n",
