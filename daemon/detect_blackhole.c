@@ -179,6 +179,17 @@ static void bh_json(json_t *o, const struct bh *b, const struct flow *f)
 	                    b->other ? alert_json_uint_or_null(b->other_largest) : json_null());
 }
 
+/* bh_line_json: what kind of line it is: the alert, the recovered follow-up
+ * (fallback: its size), or the withdrawn line (withdrawn: the reason). */
+static void bh_line_json(json_t *o, uint32_t fallback, const char *withdrawn)
+{
+	json_object_set_new(o, "recovered_by_fallback", json_boolean(fallback != 0));
+	json_object_set_new(o, "fallback_ip_len", alert_json_uint_or_null(fallback));
+	json_object_set_new(o, "withdrawn", json_boolean(withdrawn != NULL));
+	json_object_set_new(o, "withdrawn_reason",
+	                    withdrawn ? json_string(withdrawn) : json_null());
+}
+
 /* bh_where_text: what the other end's mirror says, for the message ("" if none). */
 static const char *bh_where_text(const struct pctx *c, const struct bh *b, char *buf, size_t len)
 {
@@ -239,10 +250,7 @@ static void alert_stall(struct pctx *c, const struct bh *b)
 	if (o == NULL)
 		return;
 	bh_json(o, b, c->flow);
-	json_object_set_new(o, "recovered_by_fallback", json_false());
-	json_object_set_new(o, "fallback_ip_len", json_null());
-	json_object_set_new(o, "withdrawn", json_false());
-	json_object_set_new(o, "withdrawn_reason", json_null());
+	bh_line_json(o, 0, NULL);
 	addr_fmt(fl.dst, dh, sizeof(dh));
 	if (b->confirmed)
 		snprintf(why, sizeof(why), "the path MTU towards %s is %u (%s)", dh, b->mtu,
@@ -271,10 +279,7 @@ static void alert_fallback(struct pctx *c, const struct bh *b)
 	if (o == NULL)
 		return;
 	bh_json(o, b, c->flow);
-	json_object_set_new(o, "recovered_by_fallback", json_true());
-	json_object_set_new(o, "fallback_ip_len", json_integer(b->s->fallback_ip_len));
-	json_object_set_new(o, "withdrawn", json_false());
-	json_object_set_new(o, "withdrawn_reason", json_null());
+	bh_line_json(o, b->s->fallback_ip_len, NULL);
 	addr_fmt(fl.src, sh, sizeof(sh));
 	addr_fmt(fl.dst, dh, sizeof(dh));
 	snprintf(msg, sizeof(msg),
@@ -299,10 +304,7 @@ static void alert_withdraw(struct pctx *c, const struct bh *b, bool sack)
 	if (o == NULL)
 		return;
 	bh_json(o, b, c->flow);
-	json_object_set_new(o, "recovered_by_fallback", json_false());
-	json_object_set_new(o, "fallback_ip_len", json_null());
-	json_object_set_new(o, "withdrawn", json_true());
-	json_object_set_new(o, "withdrawn_reason", json_string(how));
+	bh_line_json(o, 0, how);
 	addr_fmt(fl.src, sh, sizeof(sh));
 	addr_fmt(fl.dst, dh, sizeof(dh));
 	snprintf(msg, sizeof(msg),

@@ -8,14 +8,15 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "vxmirror/hash.h"
 #include "vxmirror/pathmap.h"
 #include "vxmirror/util.h"
 
 struct path_entry {
-	struct path_entry *hnext;       /* hash chain */
-	struct path_entry *prev, *next; /* LRU, most recent at the head */
+	struct path_entry *hnext;    /* hash chain */
+	TAILQ_ENTRY(path_entry) lru; /* most recent at the head */
 	struct path_rec rec;
 };
 
@@ -30,7 +31,7 @@ struct path_table {
 	struct path_entry **buckets;
 	uint32_t nbuckets; /* a power of two */
 	uint32_t max, n;
-	struct path_entry *head, *tail; /* LRU */
+	TAILQ_HEAD(path_lru, path_entry) lru;
 	uint64_t k0, k1;
 	uint64_t evicted, ptb_impossible;
 };
@@ -45,6 +46,7 @@ struct path_table *path_table_new(uint32_t max_paths)
 	while (t->nbuckets < t->max && t->nbuckets < BUCKETS_MAX)
 		t->nbuckets <<= 1;
 	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
+	TAILQ_INIT(&t->lru);
 	hash_key_random(k, t);
 	t->k0 = k[0];
 	t->k1 = k[1];
@@ -53,12 +55,12 @@ struct path_table *path_table_new(uint32_t max_paths)
 
 void path_table_free(struct path_table *t)
 {
-	struct path_entry *e, *next;
+	struct path_entry *e;
 
 	if (t == NULL)
 		return;
-	for (e = t->head; e != NULL; e = next) {
-		next = e->next;
+	while ((e = TAILQ_FIRST(&t->lru)) != NULL) {
+		TAILQ_REMOVE(&t->lru, e, lru);
 		free(e);
 	}
 	free(t->buckets);
@@ -77,30 +79,6 @@ static uint32_t bucket(const struct path_table *t, uint32_t vni, const struct ad
 static bool same(const struct path_rec *r, uint32_t vni, const struct addr *dst)
 {
 	return r->vni == vni && addr_eq(&r->dst, dst);
-}
-
-static void lru_unlink(struct path_table *t, struct path_entry *e)
-{
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		t->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		t->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push(struct path_table *t, struct path_entry *e)
-{
-	e->prev = NULL;
-	e->next = t->head;
-	if (t->head != NULL)
-		t->head->prev = e;
-	t->head = e;
-	if (t->tail == NULL)
-		t->tail = e;
 }
 
 static void hash_unlink(struct path_table *t, struct path_entry *e)
@@ -130,9 +108,9 @@ struct path_rec *path_get(struct path_table *t, uint32_t vni, const struct addr 
 
 	for (e = t->buckets[b]; e != NULL; e = e->hnext) {
 		if (same(&e->rec, vni, dst)) {
-			if (t->head != e) {
-				lru_unlink(t, e);
-				lru_push(t, e);
+			if (TAILQ_FIRST(&t->lru) != e) {
+				TAILQ_REMOVE(&t->lru, e, lru);
+				TAILQ_INSERT_HEAD(&t->lru, e, lru);
 			}
 			return &e->rec;
 		}
@@ -141,9 +119,9 @@ struct path_rec *path_get(struct path_table *t, uint32_t vni, const struct addr 
 		e = xcalloc(1, sizeof(*e));
 		t->n++;
 	} else {
-		e = t->tail; /* recycle the least recently used */
+		e = TAILQ_LAST(&t->lru, path_lru); /* recycle the least recently used */
 		hash_unlink(t, e);
-		lru_unlink(t, e);
+		TAILQ_REMOVE(&t->lru, e, lru);
 		t->evicted++;
 		memset(e, 0, sizeof(*e));
 	}
@@ -152,7 +130,7 @@ struct path_rec *path_get(struct path_table *t, uint32_t vni, const struct addr 
 	e->rec.first_ns = e->rec.last_ns = now_ns;
 	e->hnext = t->buckets[b];
 	t->buckets[b] = e;
-	lru_push(t, e);
+	TAILQ_INSERT_HEAD(&t->lru, e, lru);
 	return &e->rec;
 }
 
@@ -207,7 +185,8 @@ void path_table_export(const struct path_table *t, struct path_rec **v, size_t *
 {
 	const struct path_entry *e;
 
-	for (e = t->head; e != NULL; e = e->next) {
+	TAILQ_FOREACH(e, &t->lru, lru)
+	{
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
 			*v = xreallocarray(*v, *cap, sizeof(**v));
