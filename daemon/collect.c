@@ -27,6 +27,8 @@ static void collect_session(struct session *s, void *arg)
 	ms->bytes = atomic_load(&s->c.bytes);
 	ms->truncated = atomic_load(&s->c.truncated);
 	ms->decode_errors = atomic_load(&s->c.decode_errors);
+	for (int k = 0; k < ALERT__MAX; k++)
+		ms->alerts[k] = atomic_load(&s->c.alerts[k]);
 	session_pcap_stats(s, &ms->pcap);
 }
 

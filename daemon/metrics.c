@@ -228,10 +228,22 @@ static void render_deleted(const struct metrics_snapshot *m, FILE *out)
 
 static void render_alerts(const struct metrics_snapshot *m, FILE *out)
 {
-	head(out, "alerts_total", "counter", "Alerts raised, by type (see docs/alerts.md).");
-	for (int k = 0; k < ALERT__MAX; k++)
-		fprintf(out, "vxmirror_alerts_total{type=\"%s\"} %" PRIu64 "\n",
-		        alert_type_name((enum alert_type)k), m->analyzer.alerts[k]);
+	head(out, "alerts_total", "counter",
+	     "Alerts raised, by session and type (see docs/alerts.md); sum by (type) for the "
+	     "whole target.");
+	for (size_t i = 0; i < m->nsessions; i++) {
+		const struct metrics_session *s = &m->sessions[i];
+		for (int k = 0; k < ALERT__MAX; k++) {
+			fputs("vxmirror_alerts_total{session=\"", out);
+			put_label(out, s->name);
+			if (s->vni == VNI_NONE)
+				fputs("\",vni=\"none\"", out);
+			else
+				fprintf(out, "\",vni=\"%" PRIu32 "\"", s->vni);
+			fprintf(out, ",type=\"%s\"} %" PRIu64 "\n",
+			        alert_type_name((enum alert_type)k), s->alerts[k]);
+		}
+	}
 }
 
 /* render_session_info: one info series per session, with its settings as labels. */

@@ -285,6 +285,8 @@ static void add_counts(struct session *into, const struct session *from)
 	atomic_fetch_add(&into->c.truncated, atomic_load(&from->c.truncated));
 	atomic_fetch_add(&into->c.decode_errors, atomic_load(&from->c.decode_errors));
 	atomic_fetch_add(&into->c.pcap_unwritten, atomic_load(&from->c.pcap_unwritten));
+	for (int k = 0; k < ALERT__MAX; k++)
+		atomic_fetch_add(&into->c.alerts[k], atomic_load(&from->c.alerts[k]));
 	a->packets += b->packets;
 	a->bytes += b->bytes;
 	a->files_rotated += b->files_rotated;

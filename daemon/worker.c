@@ -20,7 +20,8 @@ static void on_alert(void *arg, enum alert_type type, json_t *alert)
 	struct worker *w = arg;
 	struct alertlog *al = atomic_load_explicit(&w->ctx->alerts, memory_order_acquire);
 
-	(void)type;
+	if (w->cur != NULL && type < ALERT__MAX)
+		atomic_fetch_add_explicit(&w->cur->c.alerts[type], 1, memory_order_relaxed);
 	if (al != NULL)
 		alertlog_write(al, alert); /* a failure is counted there */
 }
@@ -192,8 +193,11 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 		refp = &ref;
 	else if (s->pcap_broken) /* the directory failed: every frame is a lost write */
 		atomic_fetch_add_explicit(&s->c.pcap_unwritten, 1, memory_order_relaxed);
-	if (e == DEC_OK)
+	if (e == DEC_OK) {
+		w->cur = s;
 		analyzer_packet(w->an, session_conf_get(s), mirror_src, &pkt, refp);
+		w->cur = NULL;
+	}
 	if (ts->tv_sec != w->last_tick.tv_sec)
 		worker_tick(w, ts);
 }

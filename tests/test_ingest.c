@@ -229,6 +229,12 @@ Test(ingest, path_map_live_get_paths_and_paths_log, .timeout = 60)
 	json_decref(a);
 	cr_assert_eq(http_get(hport, "/paths?session=nope", &r), 0);
 	cr_assert_str_eq(r.body, "[]");
+	/* the alert is counted on its session */
+	cr_assert_eq(http_get(hport, "/metrics", &r), 0);
+	cr_assert_not_null(
+	    strstr(r.body,
+	           "vxmirror_alerts_total{session=\"s\",vni=\"7\",type=\"path_mtu_mismatch\"} 1\n"),
+	    "%.2000s", r.body);
 	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
 	snprintf(path, sizeof(path), "%s/paths.json", h.dir);
 	log = h_slurp(path);

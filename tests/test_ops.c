@@ -45,6 +45,7 @@ static void fake_snapshot(struct metrics_snapshot *m)
 	m->reloads = 2;
 	m->reload_errors = 1;
 	snprintf(fake_sessions[0].name, CONFIG_NAME_MAX, "web");
+	fake_sessions[0].alerts[ALERT_OVERSIZE_DF] = 7;
 	fake_sessions[0].vni = 123;
 	fake_sessions[0].pcap_enabled = true;
 	fake_sessions[0].packets = 42;
@@ -53,6 +54,7 @@ static void fake_snapshot(struct metrics_snapshot *m)
 	fake_sessions[0].pcap.bytes = 5000;
 	fake_sessions[0].pcap.files_rotated = 11;
 	snprintf(fake_sessions[1].name, CONFIG_NAME_MAX, "vni-77");
+	fake_sessions[1].alerts[ALERT_OVERSIZE_DF] = 3;
 	fake_sessions[1].vni = 77;
 	fake_sessions[1].auto_created = true;
 	snprintf(fake_sessions[2].name, CONFIG_NAME_MAX, "capture");
@@ -190,8 +192,21 @@ Test(metrics, values_and_labels)
 	          v == 0);
 	cr_assert(sample_value(text, "vxmirror_flows_active", &v) && v == 8);
 	cr_assert(sample_value(text, "vxmirror_flows_evicted_total", &v) && v == 9);
-	cr_assert(sample_value(text, "vxmirror_alerts_total{type=\"oversize_df\"}", &v) && v == 10);
-	cr_assert(sample_value(text, "vxmirror_alerts_total{type=\"pmtud_blackhole\"}", &v) &&
+	/* by session and type: sum by (type) gives the target's total */
+	cr_assert(
+	    sample_value(text,
+	                 "vxmirror_alerts_total{session=\"web\",vni=\"123\",type=\"oversize_df\"}",
+	                 &v) &&
+	    v == 7);
+	cr_assert(sample_value(
+	              text,
+	              "vxmirror_alerts_total{session=\"vni-77\",vni=\"77\",type=\"oversize_df\"}",
+	              &v) &&
+	          v == 3);
+	cr_assert(sample_value(
+	              text,
+	              "vxmirror_alerts_total{session=\"web\",vni=\"123\",type=\"pmtud_blackhole\"}",
+	              &v) &&
 	          v == 0);
 	cr_assert(sample_value(text, "vxmirror_config_reloads_total", &v) && v == 2);
 	cr_assert(sample_value(text, "vxmirror_config_reload_errors_total", &v) && v == 1);
@@ -220,7 +235,8 @@ Test(metrics, values_and_labels)
 	    text, "vxmirror_session_bytes_total{session=\"capture\",vni=\"none\"}", &v));
 	for (int k = 0; k < ALERT__MAX; k++) {
 		char series[128];
-		snprintf(series, sizeof(series), "vxmirror_alerts_total{type=\"%s\"}",
+		snprintf(series, sizeof(series),
+		         "vxmirror_alerts_total{session=\"capture\",vni=\"none\",type=\"%s\"}",
 		         alert_type_name((enum alert_type)k));
 		cr_assert(sample_value(text, series, &v), "%s present", series);
 	}

@@ -29,6 +29,7 @@ struct metrics_session {
 	bool pcap_enabled; /* pcap: on, and the ring could be opened */
 	bool pcap_failing; /* the ring is backing off after a write error */
 	uint64_t packets, bytes, truncated, decode_errors;
+	uint64_t alerts[ALERT__MAX]; /* by type */
 	struct pcapring_stats pcap;
 };
 

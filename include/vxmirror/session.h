@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "vxmirror/analyzer.h"
 #include "vxmirror/config.h"
 #include "vxmirror/pcapring.h"
 
@@ -40,6 +41,7 @@ struct session_counters {
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
 	atomic_uint_fast64_t pcap_unwritten; /* frames of a pcap_broken session (write errors) */
+	atomic_uint_fast64_t alerts[ALERT__MAX]; /* alerts raised on this session, by type */
 };
 
 struct session {

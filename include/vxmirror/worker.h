@@ -52,6 +52,7 @@ struct worker {
 	uint32_t miss[WORKER_SESSION_CACHE]; /* VNI + 1 known to have no session (this gen) */
 	unsigned cache_gen;                  /* session table generation the cache is from */
 	struct log_limit ll;
+	struct session *cur;        /* the session of the packet being analysed (on_alert) */
 	struct timespec last_tick;  /* packet time of the last tick */
 	void *src;                  /* the worker's UDP sources (source_udp.c) */
 	pthread_mutex_t pub_mu;     /* guards pub */
