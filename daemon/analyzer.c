@@ -226,12 +226,12 @@ uint32_t det_path_mtu_trusted(const struct pctx *c, const struct flow *f, int x,
                               size_t len)
 {
 	uint32_t mtu = det_path_mtu(c, f, x, from, len);
-	const struct path_rec *r;
 
 	if (mtu == 0)
 		return 0;
-	r = path_lookup(c->an->paths, f->key.vni, flow_side_addr(f, x, NULL));
-	return r != NULL && r->passed_max > mtu ? 0 : mtu;
+	return path_too_low(path_lookup(c->an->paths, f->key.vni, flow_side_addr(f, x, NULL)), mtu)
+	           ? 0
+	           : mtu;
 }
 
 /* --- the entry point --- */

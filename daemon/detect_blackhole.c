@@ -90,8 +90,8 @@ static void bh_init(const struct pctx *c, int x, struct bh *b)
 	b->largest_own = b->s->acked_ip_len != 0;
 	b->largest = b->largest_own ? b->s->acked_ip_len : b->peer->acked_ip_len;
 	b->path = det_path(c, flow_side_addr(c->flow, !x, NULL));
-	b->contradicted = b->mtu != 0 && (b->s->acked_ip_len > b->mtu ||
-	                                  (b->path && b->path->passed_max > b->mtu));
+	b->contradicted =
+	    b->mtu != 0 && (b->s->acked_ip_len > b->mtu || path_too_low(b->path, b->mtu));
 	b->confirmed = b->mtu != 0 && !b->contradicted && b->s->big_ip_len > b->mtu;
 	b->stalled_ns = ts_ns(&c->pkt->ts) - b->s->big_first_ns;
 	bh_where(c, b);

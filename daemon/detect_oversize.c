@@ -15,24 +15,32 @@
 #include "vxmirror/detector.h"
 #include "vxmirror/util.h"
 
+/* sent_text: "SRC -> DST sent a N-byte PROTO packet with DF set", the start
+ * of both messages. */
+static const char *sent_text(const struct packet *p, char *buf, size_t len)
+{
+	bool ports = packet_has_ports(p);
+	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8];
+
+	snprintf(buf, len, "%s -> %s sent a %u-byte %s packet %s",
+	         alert_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
+	         alert_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len,
+	         alert_proto_name(p->proto),
+	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set");
+	return buf;
+}
+
 static void oversize_text(const struct pctx *c, uint32_t mtu, const char *from, char *msg,
                           size_t msglen, char *adv, size_t advlen)
 {
 	const struct packet *p = c->pkt;
-	bool ports = packet_has_ports(p);
-	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
+	char sent[2 * ADDR_STRLEN + 96], sh[ADDR_STRLEN], dh[ADDR_STRLEN];
 	uint32_t hdr = det_tcpip_hdr(&p->src);
 
 	addr_fmt(&p->src, sh, sizeof(sh));
 	addr_fmt(&p->dst, dh, sizeof(dh));
-	snprintf(msg, msglen,
-	         "%s -> %s sent a %u-byte %s packet %s; the path MTU towards %s is %u (%s), "
-	         "so it will be dropped",
-	         alert_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
-	         alert_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len,
-	         alert_proto_name(p->proto),
-	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, mtu,
-	         from);
+	snprintf(msg, msglen, "%s; the path MTU towards %s is %u (%s), so it will be dropped",
+	         sent_text(p, sent, sizeof(sent)), dh, mtu, from);
 	if (p->proto == IPPROTO_TCP_ && mtu > hdr)
 		snprintf(adv, advlen,
 		         "on %s set a per-route MTU (ip route change %s mtu %u) or clamp TCP MSS "
@@ -59,11 +67,11 @@ static uint32_t observed_limit(const struct pctx *c, const struct addr *dst, con
 	/* Packets already in flight when the PTB came are not ignoring it. */
 	if (r->ptb_mtu != 0 && ts_ns(&c->pkt->ts) - r->ptb_ns >= DET_PTB_GRACE_NS) {
 		lim = r->ptb_mtu + 1;
-		*why = "observed: a packet-too-big for this destination";
+		*why = "a packet-too-big for this destination";
 	}
 	if (r->failed_min != 0 && (lim == 0 || r->failed_min < lim)) {
 		lim = r->failed_min;
-		*why = "observed: a black hole towards this destination";
+		*why = "a black hole towards this destination";
 	}
 	return lim;
 }
@@ -84,22 +92,17 @@ static void observed_text(const struct pctx *c, uint32_t lim, const char *why, c
                           size_t msglen, char *adv, size_t advlen)
 {
 	const struct packet *p = c->pkt;
-	bool ports = packet_has_ports(p);
 	const struct path_rec *r = det_path(c, &p->dst);
-	char s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8], sh[ADDR_STRLEN], dh[ADDR_STRLEN], lo[48] = "";
+	char sent[2 * ADDR_STRLEN + 96], sh[ADDR_STRLEN], dh[ADDR_STRLEN], lo[48] = "";
 
 	addr_fmt(&p->src, sh, sizeof(sh));
 	addr_fmt(&p->dst, dh, sizeof(dh));
 	if (r != NULL && r->passed_max != 0)
 		snprintf(lo, sizeof(lo), " (%u bytes got through)", r->passed_max);
 	snprintf(msg, msglen,
-	         "%s -> %s sent a %u-byte %s packet %s, and the path towards %s is known to drop "
-	         "packets of %u bytes or more (%s)%s, so it will be lost",
-	         alert_fmt_ep(&p->src, ports, p->sport, s, sizeof(s)),
-	         alert_fmt_ep(&p->dst, ports, p->dport, d, sizeof(d)), p->ip_len,
-	         alert_proto_name(p->proto),
-	         p->ipver == 6 ? "(IPv6: never fragmented on the way)" : "with DF set", dh, lim,
-	         why + sizeof("observed: ") - 1, lo);
+	         "%s, and the path towards %s is known to drop packets of %u bytes or more (%s)%s, "
+	         "so it will be lost",
+	         sent_text(p, sent, sizeof(sent)), dh, lim, why, lo);
 	snprintf(adv, advlen,
 	         "send smaller packets towards %s: a per-route MTU on %s (ip route change %s mtu "
 	         "N, with N below %u: find it with tracepath %s) or%s smaller datagrams, before "
@@ -116,7 +119,6 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	                        p->dport};
 	uint32_t mtu, floor = p->ipver == 6 ? 1280 : 576;
 	const char *why = NULL;
-	const struct path_rec *r;
 	bool observed = false;
 	json_t *o;
 
@@ -126,8 +128,7 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	mtu = path_mtu_lookup(c->sess, &p->dst, NULL, 0); /* no formatting per packet */
 	if (mtu != 0 && p->ip_len > mtu) {
 		/* The config says too big; unless the traffic says the config is too low. */
-		r = det_path(c, &p->dst);
-		if (r != NULL && r->passed_max > mtu)
+		if (path_too_low(det_path(c, &p->dst), mtu))
 			mtu = 0;
 	} else {
 		mtu = 0;
@@ -145,7 +146,7 @@ static void detect_oversize_df(struct pctx *c, void *state)
 	if (!alert_claim(c->sink, det_flow(c), c->side, ALERT_OVERSIZE_DF))
 		return;
 	if (observed)
-		vx_strlcpy(from, why, sizeof(from));
+		snprintf(from, sizeof(from), "observed: %s", why);
 	else
 		path_mtu_lookup(c->sess, &p->dst, from, sizeof(from));
 	o = alert_new(c, ALERT_OVERSIZE_DF, "warning", &fl);

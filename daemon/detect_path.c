@@ -130,7 +130,7 @@ static __attribute__((noinline)) void check_path(struct pctx *c, struct path_rec
 	m.mtu = det_path_mtu(c, c->path_flow, !c->path_x, m.from, sizeof(m.from));
 	if (m.mtu == 0)
 		return; /* nothing configured: nothing to contradict */
-	if (c->path_why == DET_PATH_PASSED && r->passed_max > m.mtu &&
+	if (c->path_why == DET_PATH_PASSED && path_too_low(r, m.mtu) &&
 	    !(r->raised & PATH_RAISED_TOO_LOW)) {
 		r->raised |= PATH_RAISED_TOO_LOW;
 		m.too_low = true;

@@ -50,7 +50,7 @@ json_t *paths_rec_json(const struct path_rec *r, const struct config *cfg)
 	if (s != NULL)
 		mtu = path_mtu_lookup(s, &r->dst, from, sizeof(from));
 	path_bounds(r, &lo, &hi, &exact);
-	if (mtu != 0 && r->passed_max > mtu)
+	if (path_too_low(r, mtu))
 		contra = "too_low";
 	else if (mtu != 0 && ((r->failed_min != 0 && r->failed_min <= mtu) ||
 	                      (r->ptb_mtu != 0 && r->ptb_mtu < mtu)))

@@ -71,6 +71,13 @@ void path_table_get_stats(const struct path_table *, struct path_table_stats *);
  * capacity *cap; grown with xreallocarray). */
 void path_table_export(const struct path_table *, struct path_rec **v, size_t *n, size_t *cap);
 
+/* path_too_low: the evidence contradicts a configured MTU as too low: a DF
+ * packet bigger than it got through (r may be NULL, mtu 0 = none). */
+static inline bool path_too_low(const struct path_rec *r, uint32_t mtu)
+{
+	return r != NULL && mtu != 0 && r->passed_max > mtu;
+}
+
 /* path_bounds: what the evidence says the path MTU is: at least *lo (the
  * largest size that passed; 0 = nothing passed), at most *hi (a PTB's MTU,
  * or below the smallest black-holed size; 0 = no upper bound), exactly
