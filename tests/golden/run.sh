@@ -56,6 +56,18 @@ summary() {
 # pretty: one alert per block, keys sorted, for a readable diff.
 pretty() { jq -S . "$1" 2>/dev/null || cat "$1"; }
 
+# same NAME WHAT EXPECTED GOT: GOT is byte for byte EXPECTED, else say how not.
+same() {
+	if [[ ! -e $3 ]]; then
+		echo "FAIL $1: no expected/$(basename "$3")"
+		return 1
+	fi
+	cmp -s "$3" "$4" && return 0
+	echo "FAIL $1: $2 differs from expected/$(basename "$3"):"
+	diff -u --label "expected/$(basename "$3")" --label "got" "$3" "$4" | sed 's/^/    /'
+	return 1
+}
+
 T0=${EPOCHREALTIME/[.,]/}
 PASSED=0 FAILED=0 N=0 FAILS=()
 while read -r name cap conf exp rest; do
@@ -105,22 +117,8 @@ while read -r name cap conf exp rest; do
 		fi
 		ok=0
 	fi
-	if [[ ! -e $sumf ]]; then
-		echo "FAIL $name: no expected/$(basename "$sumf")"
-		ok=0
-	elif ! cmp -s "$sumf" "$d/got.summary"; then
-		echo "FAIL $name: -r summary differs from expected/$(basename "$sumf"):"
-		diff -u --label "expected/$(basename "$sumf")" --label "got" "$sumf" "$d/got.summary" | sed 's/^/    /'
-		ok=0
-	fi
-	if [[ ! -e $pathf ]]; then
-		echo "FAIL $name: no expected/$(basename "$pathf")"
-		ok=0
-	elif ! cmp -s "$pathf" "$d/got.paths"; then
-		echo "FAIL $name: the path-MTU map (--paths) differs from expected/$(basename "$pathf"):"
-		diff -u --label "expected/$(basename "$pathf")" --label "got" "$pathf" "$d/got.paths" | sed 's/^/    /'
-		ok=0
-	fi
+	same "$name" "-r summary" "$sumf" "$d/got.summary" || ok=0
+	same "$name" "the path-MTU map (--paths)" "$pathf" "$d/got.paths" || ok=0
 	if ((ok)); then
 		echo "PASS $name ($(wc -l <"$d/got.jsonl") alerts)"
 		PASSED=$((PASSED + 1))
