@@ -219,8 +219,13 @@ void worker_tick(struct worker *w, const struct timespec *now)
 	analyzer_get_stats(w->an, &as);
 	pthread_mutex_lock(&w->pub_mu);
 	w->pub = as;
-	w->pub_npaths = 0;
-	analyzer_paths(w->an, &w->pub_paths, &w->pub_npaths, &w->pub_paths_cap);
+	/* Only a live worker's map is read while it runs (GET /paths, paths_log);
+	 * -r's inline worker ticks every second of packet time and is read once,
+	 * straight from its analyzer, at the end. */
+	if (w->base != NULL) {
+		w->pub_npaths = 0;
+		analyzer_paths(w->an, &w->pub_paths, &w->pub_npaths, &w->pub_paths_cap);
+	}
 	pthread_mutex_unlock(&w->pub_mu);
 }
 
