@@ -27,11 +27,6 @@ static const char *session_name(const struct config *cfg, uint32_t vni, char *bu
 	return buf;
 }
 
-static json_t *uint_or_null(uint32_t v)
-{
-	return v != 0 ? json_integer(v) : json_null();
-}
-
 static json_t *ts_or_null(int64_t ns)
 {
 	char ts[64];
@@ -60,13 +55,13 @@ json_t *paths_rec_json(const struct path_rec *r, const struct config *cfg)
 	                    json_string(session_name(cfg, r->vni, name, sizeof(name))));
 	json_object_set_new(o, "vni", r->vni <= 0xffffff ? json_integer(r->vni) : json_null());
 	json_object_set_new(o, "dst", json_string(addr_fmt(&r->dst, dst, sizeof(dst))));
-	json_object_set_new(o, "passed_max", uint_or_null(r->passed_max));
-	json_object_set_new(o, "failed_min", uint_or_null(r->failed_min));
-	json_object_set_new(o, "ptb_mtu", uint_or_null(r->ptb_mtu));
-	json_object_set_new(o, "path_mtu", uint_or_null(exact));
-	json_object_set_new(o, "path_mtu_min", uint_or_null(lo));
-	json_object_set_new(o, "path_mtu_max", uint_or_null(hi));
-	json_object_set_new(o, "configured_mtu", uint_or_null(mtu));
+	json_object_set_new(o, "passed_max", alert_json_uint_or_null(r->passed_max));
+	json_object_set_new(o, "failed_min", alert_json_uint_or_null(r->failed_min));
+	json_object_set_new(o, "ptb_mtu", alert_json_uint_or_null(r->ptb_mtu));
+	json_object_set_new(o, "path_mtu", alert_json_uint_or_null(exact));
+	json_object_set_new(o, "path_mtu_min", alert_json_uint_or_null(lo));
+	json_object_set_new(o, "path_mtu_max", alert_json_uint_or_null(hi));
+	json_object_set_new(o, "configured_mtu", alert_json_uint_or_null(mtu));
 	json_object_set_new(o, "configured_source", mtu != 0 ? json_string(from) : json_null());
 	json_object_set_new(o, "config_contradicted", contra ? json_string(contra) : json_null());
 	json_object_set_new(o, "flows", json_integer(r->flows));
