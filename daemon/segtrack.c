@@ -49,6 +49,13 @@ static void probe_check(struct flow_side *s, struct seg_probe *pr, uint32_t l, u
 	pr->len = 0;
 }
 
+/* probes_check: both probes against an acknowledged [l, r). */
+static void probes_check(struct flow_side *s, uint32_t l, uint32_t r)
+{
+	probe_check(s, &s->probe_big, l, r);
+	probe_check(s, &s->probe_last, l, r);
+}
+
 /* probes_new: a new segment beyond the tracked one; keep it if it could
  * teach something (larger than what is known to pass). */
 static void probes_new(struct flow_side *s, const struct packet *pkt)
@@ -133,8 +140,7 @@ static void big_delivered(struct flow_side *s, uint32_t how)
 void segtrack_ack(struct flow_side *s, uint32_t ack)
 {
 	if ((s->probe_big.len | s->probe_last.len) != 0) {
-		probe_check(s, &s->probe_big, ack - 0x7fffffffu, ack);
-		probe_check(s, &s->probe_last, ack - 0x7fffffffu, ack);
+		probes_check(s, ack - 0x7fffffffu, ack);
 	}
 	if (!(s->flags & FS_BIG) || !seq_after(ack, s->big_seq))
 		return;
@@ -158,8 +164,7 @@ void segtrack_sack(struct flow_side *s, const struct packet *pkt)
 
 		if (!seq_after(r, l))
 			continue; /* an empty or inverted block: no evidence */
-		probe_check(s, &s->probe_big, l, r);
-		probe_check(s, &s->probe_last, l, r);
+		probes_check(s, l, r);
 		if ((s->flags & FS_BIG) && !(s->flags & FS_BIG_SHRUNK) &&
 		    covers(l, r, s->big_seq, s->big_end))
 			big_delivered(s, FS_BH_ACKED | FS_BH_SACKED);
