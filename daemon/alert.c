@@ -5,6 +5,7 @@
  */
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "vxmirror/alert.h"
@@ -23,6 +24,25 @@ const char *alert_fmt_ts(const struct timespec *ts, char *buf, size_t len)
 		vx_strlcpy(base, "1970-01-01T00:00:00", sizeof(base));
 	snprintf(buf, len, "%s.%06ldZ", base, us);
 	return buf;
+}
+
+int alert_parse_ts(const char *s, struct timespec *ts)
+{
+	struct tm tm;
+	const char *p;
+	long ns = 0, mul = 100000000L;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, mul /= 10)
+			ns += (*p - '0') * mul;
+	if (*p != 'Z' || p[1] != '\0')
+		return -1;
+	ts->tv_sec = timegm(&tm);
+	ts->tv_nsec = ns;
+	return 0;
 }
 
 const char *alert_fmt_ns(int64_t ns, char *buf, size_t len)
@@ -85,22 +105,6 @@ json_t *alert_json_uint_or_null(uint32_t v)
 
 static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
 
-static const char *const alert_names[ALERT__MAX] = {
-    [ALERT_OVERSIZE_DF] = "oversize_df",
-    [ALERT_MSS_EXCEEDS_PATH_MTU] = "mss_exceeds_path_mtu",
-    [ALERT_MSS_CLAMP_ASYMMETRY] = "mss_clamp_asymmetry",
-    [ALERT_PMTUD_BLACKHOLE] = "pmtud_blackhole",
-    [ALERT_ICMP_PTB] = "icmp_ptb",
-    [ALERT_PTB_IGNORED] = "ptb_ignored",
-    [ALERT_FRAGMENTED] = "fragmented",
-    [ALERT_PATH_MTU_MISMATCH] = "path_mtu_mismatch",
-};
-
-const char *alert_type_name(enum alert_type t)
-{
-	return (unsigned)t < ALERT__MAX ? alert_names[t] : "unknown";
-}
-
 /* direction: seen from the mirrored ENI; NULL when that is unknown. */
 static const char *alert_direction(const struct addr *mirror, const struct addr *src,
                                    const struct addr *dst)
@@ -144,6 +148,11 @@ json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
 	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
 	if (o == NULL)
 		return NULL;
+	/* the outer source: the mirrored ENI (null for a capture's plain frames) */
+	json_object_set_new(o, "mirror_source",
+	                    c->mirror_src != NULL
+	                        ? json_string(addr_fmt(c->mirror_src, s, sizeof(s)))
+	                        : json_null());
 	if (dir != NULL)
 		json_object_set_new(o, "direction", json_string(dir));
 	json_object_set_new(

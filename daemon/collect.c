@@ -29,6 +29,7 @@ static void collect_session(struct session *s, void *arg)
 	ms->decode_errors = atomic_load(&s->c.decode_errors);
 	for (int k = 0; k < ALERT__MAX; k++)
 		ms->alerts[k] = atomic_load(&s->c.alerts[k]);
+	ms->alerts_silenced = atomic_load(&s->c.silenced);
 	session_pcap_stats(s, &ms->pcap);
 }
 

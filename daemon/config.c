@@ -21,6 +21,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "vxmirror/analyzer.h"
 #include "vxmirror/config.h"
 #include "vxmirror/log.h"
 #include "vxmirror/util.h"
@@ -61,9 +62,22 @@ struct route_ld {
 };
 
 /* config_defaults: every default value, in one place. */
+/* default_instance: the host name, as every alert's "instance". */
+static char *default_instance(void)
+{
+	char h[256];
+
+	if (gethostname(h, sizeof(h)) == -1 || h[0] == '\0')
+		return xstrdup("unknown");
+	h[sizeof(h) - 1] = '\0';
+	return xstrdup(h);
+}
+
 static void config_defaults(struct config *cfg)
 {
 	const char *why;
+
+	cfg->instance_name = default_instance();
 
 	cfg->nlisten = 1;
 	cfg->listen = xcalloc(1, sizeof(*cfg->listen));
@@ -308,6 +322,29 @@ static void set_offline(struct yw *ld, const struct key *k, struct val *v)
 	cld(ld)->offline_line = v->line;
 }
 
+/* set_instance: instance_name, printable and short: it goes into every alert. */
+static void set_instance(struct yw *ld, const struct key *k, struct val *v)
+{
+	const char *s = yw_text(ld, v, "a name");
+	size_t n;
+
+	(void)k;
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i])) {
+			yw_err(ld, v, "'%.60s': only printable characters, no spaces", s);
+			return;
+		}
+	if (n == 0 || n > 253) {
+		yw_err(ld, v, "expected 1 to 253 characters, got %zu", n);
+		return;
+	}
+	free(cld(ld)->cfg->instance_name);
+	cld(ld)->cfg->instance_name = xstrdup(s);
+}
+
 /* set_min_free: a size, or a percentage of the filesystem ("5%"). */
 static void set_min_free(struct yw *ld, const struct key *k, struct val *v)
 {
@@ -413,6 +450,94 @@ static void set_pcap(struct yw *ld, const struct key *k, struct val *v)
 	yw_walk_map(ld, v, pcap_keys, nitems(pcap_keys));
 }
 
+/* --- analyzer.suppress ------------------------------------------------- */
+
+static void set_sup_type(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct suppress_rule *r = v->obj;
+	const char *s = yw_text(ld, v, "an alert type");
+
+	(void)k;
+	if (s == NULL)
+		return;
+	for (int t = 0; t < ALERT__MAX; t++)
+		if (strcmp(s, alert_type_name((enum alert_type)t)) == 0) {
+			r->type = t;
+			return;
+		}
+	yw_err(ld, v,
+	       "'%.60s': not an alert type (oversize_df, mss_exceeds_path_mtu, "
+	       "mss_clamp_asymmetry, pmtud_blackhole, icmp_ptb, ptb_ignored, fragmented, "
+	       "path_mtu_mismatch)",
+	       s);
+}
+
+static void set_sup_cidr(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct suppress_rule *r = v->obj;
+	bool src = strcmp(k->name, "src") == 0;
+	const char *s = yw_text(ld, v, "a CIDR prefix or an address"), *why;
+
+	if (s == NULL)
+		return;
+	if (cidr_parse(s, src ? &r->src : &r->dst, &why) == -1) {
+		yw_err(ld, v, "'%.60s': %s", s, why);
+		return;
+	}
+	*(src ? &r->has_src : &r->has_dst) = true;
+}
+
+static const struct key suppress_keys[] = {
+    {"type", set_sup_type, 0, 0, 0, 0, NULL},
+    {"src", set_sup_cidr, 0, 0, 0, 0, NULL},
+    {"dst", set_sup_cidr, 0, 0, 0, 0, NULL},
+};
+
+/* suppress_load: one {type, src, dst}; true when it is valid and not empty. */
+static bool suppress_load(struct yw *ld, struct val *rv, struct suppress_rule *r)
+{
+	size_t nerr = ld->errs->n;
+
+	r->type = -1;
+	r->line = rv->line;
+	if (rv->n->type != YAML_MAPPING_NODE) {
+		yw_err(ld, rv, "expected a mapping {type, src, dst}, got %s", yw_kind(rv->n));
+		return false;
+	}
+	if (yw_walk_map(ld, rv, suppress_keys, nitems(suppress_keys)) == 0) {
+		yw_err(ld, rv, "an empty rule would silence every alert: give type, src or dst");
+		return false;
+	}
+	return ld->errs->n == nerr;
+}
+
+static void set_suppress(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct config *cfg = cld(ld)->cfg;
+	char path[YW_PATH_MAX];
+	struct val rv;
+	size_t n;
+
+	(void)k;
+	if (yw_is_null(v->n))
+		return;
+	if (v->n->type != YAML_SEQUENCE_NODE) {
+		yw_err(ld, v, "expected a list of {type, src, dst}, got %s", yw_kind(v->n));
+		return;
+	}
+	if (!yw_spend(ld, v, n = yw_seq_len(v->n)))
+		return;
+	free(cfg->suppress);
+	cfg->suppress = xcalloc(n, sizeof(*cfg->suppress));
+	cfg->nsuppress = 0;
+	for (size_t i = 0; i < n; i++) {
+		yw_item(ld, v, v->n->data.sequence.items.start[i], i, &rv, path, sizeof(path));
+		rv.obj = &cfg->suppress[cfg->nsuppress];
+		if (suppress_load(ld, &rv, &cfg->suppress[cfg->nsuppress]))
+			cfg->nsuppress++;
+	}
+}
+
 static const struct key analyzer_keys[] = {
     {"retransmit_threshold", yw_set_uint, offsetof(struct analyzer_conf, retransmit_threshold), 4,
      1, 1000, NULL},
@@ -424,6 +549,7 @@ static const struct key analyzer_keys[] = {
      7 * DAY, NULL},
     {"fragment_alert_interval", yw_set_duration,
      offsetof(struct analyzer_conf, fragment_alert_interval), 4, 1, DAY, NULL},
+    {"suppress", set_suppress, 0, 0, 0, 0, NULL},
 };
 
 static void set_analyzer(struct yw *ld, const struct key *k, struct val *v)
@@ -709,6 +835,7 @@ static void set_sessions(struct yw *ld, const struct key *k, struct val *v)
 }
 
 static const struct key top_keys[] = {
+    {"instance_name", set_instance, 0, 0, 0, 0, NULL},
     {"listen", set_listen, 0, 0, 0, 0, NULL},
     {"geneve_listen", set_listen, 0, 0, 0, 0, NULL},
     {"workers", set_workers, 0, 0, 1, WORKERS_MAX, NULL},
@@ -849,6 +976,7 @@ struct config *config_load_string(const char *name, const char *yaml, size_t len
 	cl.cfg = xcalloc(1, sizeof(*cl.cfg));
 	config_defaults(cl.cfg);
 	cl.cfg->path = xstrdup(name);
+	cl.cfg->path_abs = realpath(name, NULL); /* NULL: use path */
 	if (yw_load(&ld, yaml, len) == 0) {
 		walk(&ld);
 		yaml_document_delete(&ld.doc);
@@ -902,6 +1030,9 @@ void config_free(struct config *cfg)
 		free(cfg->sessions[i].routes);
 	free(cfg->sessions);
 	free(cfg->path);
+	free(cfg->path_abs);
+	free(cfg->instance_name);
+	free(cfg->suppress);
 	free(cfg->listen);
 	free(cfg->geneve_listen);
 	free(cfg->allowed);
@@ -1042,11 +1173,38 @@ static void print_analyzer(const struct analyzer_conf *a, FILE *fp)
 	        yw_fmt_duration(a->fragment_alert_interval, buf, sizeof(buf)));
 }
 
+static void print_suppress(const struct config *cfg, FILE *fp)
+{
+	char buf[ADDR_STRLEN + 4];
+
+	fprintf(fp, "  suppress:%s\n", cfg->nsuppress == 0 ? " []" : "");
+	for (size_t i = 0; i < cfg->nsuppress; i++) {
+		const struct suppress_rule *r = &cfg->suppress[i];
+		const char *sep = "";
+
+		fprintf(fp, "    - {");
+		if (r->type >= 0) {
+			fprintf(fp, "type: %s", alert_type_name((enum alert_type)r->type));
+			sep = ", ";
+		}
+		if (r->has_src) {
+			fprintf(fp, "%ssrc: %s", sep, cidr_fmt(&r->src, buf, sizeof(buf)));
+			sep = ", ";
+		}
+		if (r->has_dst)
+			fprintf(fp, "%sdst: %s", sep, cidr_fmt(&r->dst, buf, sizeof(buf)));
+		fprintf(fp, "}\n");
+	}
+}
+
 void config_print(const struct config *cfg, FILE *fp)
 {
 	fprintf(fp, "# effective configuration of ");
 	print_str(fp, cfg->path);
 	fprintf(fp, ", with the defaults filled in\n");
+	fprintf(fp, "instance_name: ");
+	print_str(fp, cfg->instance_name);
+	fputc('\n', fp);
 	print_net(cfg, fp);
 	print_pcap(&cfg->pcap, fp);
 	fprintf(fp, "unknown_vni: %s\n", cfg->unknown_vni == UNKNOWN_VNI_AUTO ? "auto" : "drop");
@@ -1060,6 +1218,7 @@ void config_print(const struct config *cfg, FILE *fp)
 	for (size_t i = 0; i < cfg->nsessions; i++)
 		print_session(&cfg->sessions[i], fp);
 	print_analyzer(&cfg->analyzer, fp);
+	print_suppress(cfg, fp);
 }
 
 /* dir_usable: NULL when `dir` is a writable directory or can be created

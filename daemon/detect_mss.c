@@ -219,7 +219,8 @@ static void alert_clamp(struct pctx *c, const struct clamp *k)
 	o = alert_new(c, ALERT_MSS_CLAMP_ASYMMETRY, "warning", &fl);
 	if (o == NULL)
 		return;
-	json_object_set_new(o, "evidence", json_string(k->other ? "two_sessions" : "path_mtu"));
+	json_object_set_new(o, "evidence_kind",
+	                    json_string(k->other ? "two_sessions" : "path_mtu"));
 	json_object_set_new(o, "sender", json_string(addr_fmt(fl.src, sh, sizeof(sh))));
 	json_object_set_new(o, "clamped_segment", json_string(k->syn ? "syn" : "synack"));
 	json_object_set_new(o, "mss_clamped_from", alert_json_uint_or_null(k->from));

@@ -108,7 +108,7 @@ static void alert_mismatch(struct pctx *c, const struct mm *m)
 	json_object_set_new(o, "kind", json_string(m->too_low ? "too_low" : "too_high"));
 	json_object_set_new(o, "path_mtu", json_integer(m->mtu));
 	json_object_set_new(o, "path_mtu_source", json_string(m->from));
-	json_object_set_new(o, "evidence", json_string(m->evidence));
+	json_object_set_new(o, "evidence_kind", json_string(m->evidence));
 	json_object_set_new(o, "observed", json_integer(m->observed));
 	json_object_set_new(o, "passed_max", alert_json_uint_or_null(m->r->passed_max));
 	json_object_set_new(o, "failed_min", alert_json_uint_or_null(m->r->failed_min));

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include "vxmirror/alert.h"
 #include "vxmirror/extract.h"
 #include "vxmirror/log.h"
 #include "vxmirror/packet.h"
@@ -29,26 +30,6 @@ static VX_PRINTF(3, 4) int fail(char *err, size_t len, const char *fmt, ...)
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* parse_ts: "2026-11-23T10:08:44.682783Z" (the alerts' form). */
-static int parse_ts(const char *s, struct timespec *ts)
-{
-	struct tm tm;
-	const char *p;
-	long ns = 0, mul = 100000000L;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, mul /= 10)
-			ns += (*p - '0') * mul;
-	if (*p != 'Z' || p[1] != '\0')
-		return -1;
-	ts->tv_sec = timegm(&tm);
-	ts->tv_nsec = ns;
-	return 0;
 }
 
 static int proto_parse(const char *s, uint8_t *proto)
@@ -129,12 +110,12 @@ static int parse_alert(const char *text, struct extract_spec *sp, char *err, siz
 	sp->dport = (uint16_t)dport;
 	if (sess != NULL)
 		vx_strlcpy(sp->session, sess, sizeof(sp->session));
-	if (ts != NULL && parse_ts(ts, &sp->t1) == 0) {
+	if (ts != NULL && alert_parse_ts(ts, &sp->t1) == 0) {
 		sp->has_time = true;
 		sp->t0 = sp->t1;
 		/* a black hole's story starts when the segment was first sent */
 		if (json_unpack(o, "{s:s}", "first_sent", &first) == 0)
-			parse_ts(first, &sp->t0);
+			alert_parse_ts(first, &sp->t0);
 	}
 	rc = 0;
 out:
@@ -142,9 +123,20 @@ out:
 	return rc;
 }
 
+/* flow_time: the optional trailing "TS" of a flow spec (an alert's time, so
+ * only the files around it are read). */
+static int flow_time(const char *t, struct extract_spec *sp)
+{
+	if (alert_parse_ts(t, &sp->t0) == -1)
+		return -1;
+	sp->t1 = sp->t0;
+	sp->has_time = true;
+	return 0;
+}
+
 int extract_parse(const char *text, struct extract_spec *sp, char *err, size_t errlen)
 {
-	char buf[512], *f[5], *save = NULL;
+	char buf[512], *f[6], *save = NULL;
 	size_t n = 0;
 
 	memset(sp, 0, sizeof(*sp));
@@ -156,20 +148,26 @@ int extract_parse(const char *text, struct extract_spec *sp, char *err, size_t e
 		return fail(err, errlen, "flow spec too long");
 	vx_strlcpy(buf, text, sizeof(buf));
 	buf[strcspn(buf, "\r\n")] = '\0';
-	for (char *t = strtok_r(buf, " \t", &save); t != NULL && n < 5;
+	for (char *t = strtok_r(buf, " \t", &save); t != NULL && n < 6;
 	     t = strtok_r(NULL, " \t", &save))
 		f[n++] = t;
-	if (n < 3 || n > 4 || strtok_r(NULL, " \t", &save) != NULL)
-		return fail(
-		    err, errlen,
-		    "expected an alert line or 'PROTO SRC:PORT DST:PORT [SESSION]', got '%s'",
-		    text);
+	if (n < 3 || n > 5)
+		return fail(err, errlen,
+		            "expected an alert line or 'PROTO SRC:PORT DST:PORT [SESSION] [TIME]', "
+		            "got '%s'",
+		            text);
 	if (proto_parse(f[0], &sp->proto) == -1)
 		return fail(err, errlen, "protocol '%s': expected tcp or udp", f[0]);
 	if (flow_endpoint_parse(f[1], &sp->src, &sp->sport) == -1)
 		return fail(err, errlen, "'%s': expected ADDR:PORT ([ADDR]:PORT for IPv6)", f[1]);
 	if (flow_endpoint_parse(f[2], &sp->dst, &sp->dport) == -1)
 		return fail(err, errlen, "'%s': expected ADDR:PORT ([ADDR]:PORT for IPv6)", f[2]);
+	/* the last extra field may be the time (an alert's "ts" form) */
+	if (n > 3 && flow_time(f[n - 1], sp) == 0)
+		n--;
+	else if (n == 5)
+		return fail(err, errlen, "'%s': expected a time like 2026-11-23T10:08:44.682783Z",
+		            f[4]);
 	if (n == 4)
 		vx_strlcpy(sp->session, f[3], sizeof(sp->session));
 	return 0;

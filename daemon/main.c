@@ -33,6 +33,7 @@
 #include "vxmirror/source.h"
 #include "vxmirror/util.h"
 #include "vxmirror/worker.h"
+#include "vxmirror/annotate.h"
 #include "vxmirror/extract.h"
 #include "vxmirror/paths.h"
 
@@ -102,8 +103,10 @@ static void usage(FILE *f)
 	    "                        exit (\"-\" = stdout)\n"
 	    "  -x, --extract SPEC    write one flow out of the session's pcaps: SPEC is an\n"
 	    "                        alert line (\"-\" reads one from stdin) or\n"
-	    "                        \"PROTO SRC:PORT DST:PORT [SESSION]\"; both directions\n"
-	    "                        and the ICMP errors quoting it, in time order\n"
+	    "                        \"PROTO SRC:PORT DST:PORT [SESSION] [TIME]\"; both\n"
+	    "                        directions and the ICMP errors quoting it, in time\n"
+	    "                        order (TIME: an alert's ts, to read only the files\n"
+	    "                        around it)\n"
 	    "  -w, --write OUT.pcap  where --extract writes\n"
 	    "      --window SECONDS  margin around the alert's time (default 300)\n"
 	    "  -v, --verbose         more logging (repeat for more)\n"
@@ -573,6 +576,7 @@ static void open_outputs(struct daemon *d)
 		fatalx("cannot open alert log %s", d->cfg->alert_log);
 	atomic_init(&d->ctx.cfg, d->cfg);
 	atomic_init(&d->ctx.alerts, al);
+	d->ctx.incidents = incidents_new(INCIDENTS_DEFAULT);
 	d->ctx.sessions = sessions_new(d->cfg, on_completed, d);
 	start_housekeeper(d);
 	/* a pcap directory that cannot be used is an error before READY, like the alert log */
@@ -716,6 +720,7 @@ static void teardown(struct daemon *d)
 	free(d->w);
 	free(d->stop_evs);
 	sessions_free(d->ctx.sessions);
+	incidents_free(d->ctx.incidents);
 	alertlog_close(atomic_load(&d->ctx.alerts));
 	for (size_t i = 0; i < d->nold_logs; i++)
 		alertlog_close(d->old_logs[i].p);

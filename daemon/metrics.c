@@ -226,6 +226,23 @@ static void render_deleted(const struct metrics_snapshot *m, FILE *out)
 	        m->hk.deleted_hook);
 }
 
+/* render_silenced: alerts kept out of the log by analyzer.suppress, per session. */
+static void render_silenced(const struct metrics_snapshot *m, FILE *out)
+{
+	head(out, "alerts_silenced_total", "counter",
+	     "Alerts that matched an analyzer.suppress rule: counted here, not written.");
+	for (size_t i = 0; i < m->nsessions; i++) {
+		const struct metrics_session *s = &m->sessions[i];
+		fputs("vxmirror_alerts_silenced_total{session=\"", out);
+		put_label(out, s->name);
+		if (s->vni == VNI_NONE)
+			fputs("\",vni=\"none\"}", out);
+		else
+			fprintf(out, "\",vni=\"%" PRIu32 "\"}", s->vni);
+		fprintf(out, " %" PRIu64 "\n", s->alerts_silenced);
+	}
+}
+
 static void render_alerts(const struct metrics_snapshot *m, FILE *out)
 {
 	head(out, "alerts_total", "counter",
@@ -291,6 +308,7 @@ void metrics_render(const struct metrics_snapshot *m, FILE *out)
 	render_globals(m, out);
 	render_decode(m, out);
 	render_alerts(m, out);
+	render_silenced(m, out);
 	render_deleted(m, out);
 	render_sessions(m, out);
 }

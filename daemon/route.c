@@ -10,11 +10,9 @@
 #include "vxmirror/analyzer.h"
 #include "vxmirror/util.h"
 
-uint32_t path_mtu_lookup(const struct session_conf *sess, const struct addr *dst, char *from,
-                         size_t fromlen)
+const struct route_conf *route_match(const struct session_conf *sess, const struct addr *dst)
 {
 	const struct route_conf *best = NULL;
-	char buf[ADDR_STRLEN + 8];
 
 	for (size_t i = 0; i < sess->nroutes; i++) {
 		const struct route_conf *r = &sess->routes[i];
@@ -22,6 +20,15 @@ uint32_t path_mtu_lookup(const struct session_conf *sess, const struct addr *dst
 		    (best == NULL || r->prefix.plen > best->prefix.plen))
 			best = r;
 	}
+	return best;
+}
+
+uint32_t path_mtu_lookup(const struct session_conf *sess, const struct addr *dst, char *from,
+                         size_t fromlen)
+{
+	const struct route_conf *best = route_match(sess, dst);
+	char buf[ADDR_STRLEN + 8];
+
 	if (best != NULL) {
 		if (from != NULL)
 			snprintf(from, fromlen, "route %s",

@@ -287,6 +287,7 @@ static void add_counts(struct session *into, const struct session *from)
 	atomic_fetch_add(&into->c.pcap_unwritten, atomic_load(&from->c.pcap_unwritten));
 	for (int k = 0; k < ALERT__MAX; k++)
 		atomic_fetch_add(&into->c.alerts[k], atomic_load(&from->c.alerts[k]));
+	atomic_fetch_add(&into->c.silenced, atomic_load(&from->c.silenced));
 	a->packets += b->packets;
 	a->bytes += b->bytes;
 	a->files_rotated += b->files_rotated;

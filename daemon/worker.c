@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vxmirror/annotate.h"
 #include "vxmirror/log.h"
 #include "vxmirror/packet.h"
 #include "vxmirror/util.h"
@@ -19,7 +20,15 @@ static void on_alert(void *arg, enum alert_type type, json_t *alert)
 {
 	struct worker *w = arg;
 	struct alertlog *al = atomic_load_explicit(&w->ctx->alerts, memory_order_acquire);
+	const struct config *cfg = atomic_load_explicit(&w->ctx->cfg, memory_order_acquire);
+	const struct session_conf *sc = w->cur != NULL ? session_conf_get(w->cur) : NULL;
 
+	if (annotate_suppressed(cfg, alert)) {
+		if (w->cur != NULL)
+			atomic_fetch_add_explicit(&w->cur->c.silenced, 1, memory_order_relaxed);
+		return; /* a known issue: counted, not written */
+	}
+	annotate_alert(w->ctx->incidents, cfg, sc, alert);
 	if (w->cur != NULL && type < ALERT__MAX)
 		atomic_fetch_add_explicit(&w->cur->c.alerts[type], 1, memory_order_relaxed);
 	if (al != NULL)
@@ -280,6 +289,12 @@ void worker_stats_sum(struct worker *w, size_t n, struct worker_stats *t, struct
 	}
 }
 
+/* add_silenced: a session's alerts kept out by analyzer.suppress into *arg. */
+static void add_silenced(struct session *s, void *arg)
+{
+	*(uint64_t *)arg += atomic_load(&s->c.silenced);
+}
+
 /* summary_session: one line for one session. */
 static void summary_session(struct session *s, void *arg)
 {
@@ -325,7 +340,7 @@ void workers_summary(struct worker *w, size_t n, struct ctx *ctx, FILE *f)
 	struct alertlog_stats ls = {0};
 	struct analyzer_stats as;
 	struct worker_stats t;
-	uint64_t decode_errors = 0;
+	uint64_t decode_errors = 0, silenced = 0;
 
 	for (size_t i = 0; i < n; i++)
 		worker_tick(&w[i], &w[i].last_tick); /* publish the final counters */
@@ -351,12 +366,13 @@ void workers_summary(struct worker *w, size_t n, struct ctx *ctx, FILE *f)
 			        decode_err_name((enum decode_err)k), t.decode[k]);
 	summary_workers(w, n, f);
 	sessions_foreach(ctx->sessions, summary_session, f);
+	sessions_foreach(ctx->sessions, add_silenced, &silenced);
 	fprintf(f,
 	        "summary: flows_created=%" PRIu64 " flows_active=%" PRIu64 " flows_evicted=%" PRIu64
 	        " alerts_written=%" PRIu64 " alert_write_errors=%" PRIu64
-	        " alerts_suppressed=%" PRIu64 "\n",
+	        " alerts_suppressed=%" PRIu64 " alerts_silenced=%" PRIu64 "\n",
 	        as.flows_created, as.flows_active, as.flows_evicted, ls.written, ls.write_errors,
-	        as.alerts_suppressed);
+	        as.alerts_suppressed, silenced);
 	fprintf(f,
 	        "summary: paths=%" PRIu64 " paths_evicted=%" PRIu64 " ptb_impossible=%" PRIu64 "\n",
 	        as.paths_active, as.paths_evicted, as.ptb_impossible);

@@ -36,6 +36,20 @@ check "x.pcap starts with the SYN from the older file" \
 	'tcpdump -nr x.pcap -c 1 2>/dev/null | grep -q "Flags \[S\]"'
 check "x.pcap is in time order" \
 	'[[ $(tcpdump -tt -nr x.pcap 2>/dev/null | awk "{print \$1}" | sort -c -n 2>&1) == "" ]]'
+# the alert's own evidence.extract command, pasted as it is (vxmirrord on PATH)
+mkdir -p bin && ln -sf "$VXD" bin/vxmirrord
+cmd=$(head -1 vxmirror-out/alerts.json | jq -r .evidence.extract)
+pat="vxmirrord -c $W/c.yaml --extract '* vni-1001 20*Z' -w *"
+check "evidence.extract names this config, the session and a TIME: $cmd" '[[ $cmd == $pat ]]'
+rc=0
+(PATH=$W/bin:$PATH && eval "$cmd") 2>z.log || rc=$?
+out=$(sed 's/.* -w //' <<<"$cmd")
+got=$(tcpdump -nr "$out" 2>/dev/null | wc -l)
+check "evidence.extract exits 0 and writes the same $want frames (got $got): $(tail -1 z.log)" \
+	'((rc == 0 && got == want)) && cmp -s <(tcpdump -nr x.pcap 2>/dev/null) <(tcpdump -nr "$out" 2>/dev/null)'
+ws=$(head -1 vxmirror-out/alerts.json | jq -r .evidence.wireshark)
+check "evidence.wireshark is the flow's filter: $ws" \
+	'[[ $ws == "ip.addr=="*" && ip.addr=="*" && tcp.port==$sport && tcp.port==$dport" ]]'
 rc=0
 "$VXD" -c c.yaml --extract "tcp 198.18.2.2:1 198.18.1.1:2 vni-1001" -w y.pcap 2>y.log || rc=$?
 check "a flow that is not there exits 1: $(tail -1 y.log)" '((rc == 1))'

@@ -1494,7 +1494,7 @@ Test(blackhole, a_configured_mtu_never_silences_it)
 	EXPECT("pmtud_blackhole", "path_mtu_mismatch");
 	o = alert(1);
 	cr_assert_str_eq(sget(o, "kind"), "too_high");
-	cr_assert_str_eq(sget(o, "evidence"), "black hole");
+	cr_assert_str_eq(sget(o, "evidence_kind"), "black hole");
 	cr_assert_eq(iget(o, "path_mtu"), 9001);
 	cr_assert_eq(iget(o, "observed"), 5154);
 	cr_assert_eq(iget(o, "failed_min"), 5154);
@@ -1842,7 +1842,7 @@ Test(seed2, at_a_clamp_asymmetry_from_path_mtus)
 	cr_assert_str_eq(sget(o, "flow.src"), B);
 	cr_assert_eq(iget(o, "flow.sport"), 443);
 	cr_assert_str_eq(sget(o, "flow.dst"), A);
-	cr_assert_str_eq(sget(o, "evidence"), "path_mtu");
+	cr_assert_str_eq(sget(o, "evidence_kind"), "path_mtu");
 	cr_assert_str_eq(sget(o, "sender"), B);
 	cr_assert_str_eq(sget(o, "clamped_segment"), "synack");
 	cr_assert(is_null(o, "mss_clamped_from"));
@@ -1911,7 +1911,7 @@ Test(seed2, both_ends_mirrored_two_sessions)
 	o = alert(1);
 	cr_assert_eq(iget(o, "vni"), 4242);
 	cr_assert_str_eq(sget(o, "session"), "prod");
-	cr_assert_str_eq(sget(o, "evidence"), "two_sessions");
+	cr_assert_str_eq(sget(o, "evidence_kind"), "two_sessions");
 	cr_assert_str_eq(sget(o, "flow.src"), B);
 	cr_assert_str_eq(sget(o, "sender"), B);
 	cr_assert_str_eq(sget(o, "clamped_segment"), "synack");
@@ -2427,7 +2427,7 @@ Test(mismatch, too_low_once_and_then_the_config_is_not_trusted)
 	o = alert(2);
 	cr_assert_str_eq(sget(o, "severity"), "warning");
 	cr_assert_str_eq(sget(o, "kind"), "too_low");
-	cr_assert_str_eq(sget(o, "evidence"), "acknowledged");
+	cr_assert_str_eq(sget(o, "evidence_kind"), "acknowledged");
 	cr_assert_eq(iget(o, "path_mtu"), 1500);
 	cr_assert_str_eq(sget(o, "path_mtu_source"), "route 198.18.1.0/24");
 	cr_assert_eq(iget(o, "observed"), 8500);
@@ -2460,7 +2460,7 @@ Test(mismatch, too_high_from_a_ptb)
 	EXPECT("icmp_ptb", "path_mtu_mismatch");
 	o = alert(1);
 	cr_assert_str_eq(sget(o, "kind"), "too_high");
-	cr_assert_str_eq(sget(o, "evidence"), "ptb");
+	cr_assert_str_eq(sget(o, "evidence_kind"), "ptb");
 	cr_assert_eq(iget(o, "ptb_mtu"), 1500);
 	cr_assert_eq(iget(o, "suggested_mtu"), 1500);
 	cr_assert_not_null(strstr(sget(o, "advice"), "ip route change 198.18.1.1 mtu 1500"));

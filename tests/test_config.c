@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vxmirror/analyzer.h"
 #include "vxmirror/config.h"
 
 #define NAME "t.yaml"
@@ -1060,4 +1061,63 @@ Test(config, check_dirs)
 	config_errors_free(&errs);
 	unlink(file);
 	rmdir(dir);
+}
+
+/* --- instance_name and analyzer.suppress ---------------------------------- */
+
+Test(config, instance_name_defaults_to_host_name)
+{
+	struct config *cfg = load_ok("");
+	char h[256] = "";
+
+	cr_assert_eq(gethostname(h, sizeof(h)), 0);
+	cr_expect_str_eq(cfg->instance_name, h);
+	config_free(cfg);
+	cfg = load_ok("instance_name: mirror-a.eu-west-1\n");
+	cr_expect_str_eq(cfg->instance_name, "mirror-a.eu-west-1");
+	config_free(cfg);
+	expect_error("instance_name: \"two words\"\n",
+	             "t.yaml:1: instance_name: 'two words': only printable characters, no spaces");
+}
+
+Test(config, suppress_rules)
+{
+	struct config *a = load_ok("analyzer:\n"
+	                           "  suppress:\n"
+	                           "    - {type: fragmented}\n"
+	                           "    - {src: 198.18.0.0/15, dst: 2001:db8::/32}\n"
+	                           "    - {type: icmp_ptb, dst: 198.18.1.1}\n"),
+	              *b;
+	char *text = print_text(a);
+
+	cr_assert_eq(a->nsuppress, 3);
+	cr_expect_eq(a->suppress[0].type, ALERT_FRAGMENTED);
+	cr_expect(!a->suppress[0].has_src && !a->suppress[0].has_dst);
+	cr_expect_eq(a->suppress[1].type, -1);
+	cr_expect(a->suppress[1].has_src && a->suppress[1].has_dst);
+	cr_expect_eq(a->suppress[1].src.plen, 15);
+	cr_expect_eq(a->suppress[2].dst.plen, 32); /* a bare address is a host */
+	cr_expect_eq(a->suppress[2].line, 5);
+	cr_expect_not_null(strstr(text, "    - {type: icmp_ptb, dst: 198.18.1.1/32}\n"), "%s",
+	                   text);
+	b = load_ok(text);
+	cr_expect_eq(b->nsuppress, 3);
+	cr_expect_eq(b->suppress[1].dst.plen, 32);
+	free(text);
+	config_free(a);
+	config_free(b);
+}
+
+Test(config, suppress_errors)
+{
+	expect_error("analyzer:\n  suppress:\n    - {type: blackhole}\n",
+	             "t.yaml:3: analyzer.suppress[0].type: 'blackhole': not an alert type");
+	expect_error("analyzer:\n  suppress:\n    - {}\n",
+	             "t.yaml:3: analyzer.suppress[0]: an empty rule would silence every alert");
+	expect_error("analyzer:\n  suppress:\n    - {src: 10.1.2.3/16}\n",
+	             "t.yaml:3: analyzer.suppress[0].src: '10.1.2.3/16'");
+	expect_error("analyzer:\n  suppress:\n    - {type: fragmented, dts: 10.0.0.0/8}\n",
+	             "t.yaml:3: analyzer.suppress[0]: unknown key 'dts'");
+	expect_error("analyzer:\n  suppress: {type: fragmented}\n",
+	             "t.yaml:2: analyzer.suppress: expected a list of {type, src, dst}");
 }

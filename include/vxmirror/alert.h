@@ -45,6 +45,8 @@ void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *messag
 
 /* alert_fmt_ts: RFC 3339 UTC with microseconds, "2026-11-23T08:56:11.123456Z". */
 const char *alert_fmt_ts(const struct timespec *ts, char *buf, size_t len);
+/* alert_parse_ts: the inverse of alert_fmt_ts ("...Z" only); 0 or -1. */
+int alert_parse_ts(const char *s, struct timespec *ts);
 /* alert_fmt_ns: the same for packet time in nanoseconds. */
 const char *alert_fmt_ns(int64_t ns, char *buf, size_t len);
 /* alert_proto_name: "tcp", "udp", "icmp", "icmpv6", ... or "other". */

@@ -81,6 +81,8 @@ struct path_rec;
  * path_table_export); merge several analyzers' with path_recs_merge. */
 void analyzer_paths(const struct analyzer *, struct path_rec **v, size_t *n, size_t *cap);
 
+/* route_match: the longest-prefix route of `sess` containing `dst`, or NULL. */
+const struct route_conf *route_match(const struct session_conf *sess, const struct addr *dst);
 /* path_mtu_lookup: MTU towards `dst` in `sess` by longest-prefix match over
  * its routes, else its path_mtu; 0 when neither is configured.  *from says
  * which ("route 198.18.2.0/24", "session path_mtu"), may be NULL. */

@@ -56,8 +56,19 @@ struct analyzer_conf {
 	uint32_t fragment_alert_interval; /* seconds between `fragmented` alerts per session */
 };
 
+/* analyzer.suppress: one known issue whose alerts are counted, not written.
+ * Each part is optional (at least one is given); all given parts must match. */
+struct suppress_rule {
+	int type;              /* enum alert_type, or -1 = any type */
+	bool has_src, has_dst; /* match the alert's flow.src / flow.dst */
+	struct cidr src, dst;
+	int line;
+};
+
 struct config {
-	char *path; /* file it was loaded from */
+	char *path;          /* file it was loaded from */
+	char *path_abs;      /* the same, absolute (for commands in alerts); may be NULL */
+	char *instance_name; /* every alert's "instance"; default the host name */
 
 	struct endpoint *listen; /* VXLAN (UDP 4789) listeners */
 	size_t nlisten;
@@ -85,6 +96,8 @@ struct config {
 	char *offline_session;
 
 	struct analyzer_conf analyzer;
+	struct suppress_rule *suppress; /* analyzer.suppress */
+	size_t nsuppress;
 };
 
 /* One problem found while loading, as "file:line: message". */

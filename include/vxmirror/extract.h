@@ -4,7 +4,8 @@
  *
  * The spec is an alert line (JSON: session, flow, ts, and first_sent
  * when the alert has one) or a flow written as
- *   PROTO SRC:SPORT DST:DPORT [SESSION]      (IPv6 as [addr]:port)
+ *   PROTO SRC:SPORT DST:DPORT [SESSION] [TIME]   (IPv6 as [addr]:port;
+ *                                               TIME as an alert's ts)
  * Files of the session (completed, .part and .recovered) are chosen by
  * their time range (the start time in the name, the modification time as
  * the end) overlapping the window, so only those are read.  Both

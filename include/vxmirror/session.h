@@ -41,7 +41,8 @@ struct session_counters {
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
 	atomic_uint_fast64_t pcap_unwritten; /* frames of a pcap_broken session (write errors) */
-	atomic_uint_fast64_t alerts[ALERT__MAX]; /* alerts raised on this session, by type */
+	atomic_uint_fast64_t alerts[ALERT__MAX]; /* alerts written for this session, by type */
+	atomic_uint_fast64_t silenced;           /* alerts analyzer.suppress kept out */
 };
 
 struct session {

@@ -36,6 +36,7 @@ struct ctx {
 	_Atomic(const struct config *) cfg;
 	_Atomic(struct alertlog *) alerts;
 	struct session_table *sessions;
+	struct incidents *incidents; /* shared by the workers (annotate.h) */
 };
 
 #define WORKER_SESSION_CACHE 256

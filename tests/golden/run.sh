@@ -12,7 +12,8 @@
 #
 # Each case runs in its own temp dir (the configs write alerts.json and
 # pcap/ relative to it).  Normalised, and only where it must be: the temp
-# dir prefix is removed from the alert lines (pcap.file), and the summary
+# dir prefix and the checkout's tests/golden/ are removed from the alert lines
+# (pcap.file, evidence.extract's config path), and the summary
 # keeps the deterministic `summary:` lines (no per-worker lines; the configs
 # use workers: 1) plus the exit status.  Exit 0 when every case matches.
 set -uo pipefail
@@ -38,13 +39,14 @@ done
 TMP=$(mktemp -d /tmp/vxgolden.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-# normalise_alerts DIR FILE: the alert lines, temp dir prefix removed; every
-# line must be JSON.
+# normalise_alerts DIR FILE: the alert lines, the temp dir prefix (pcap.file)
+# and this checkout's tests/golden/ (the config in evidence.extract) removed;
+# every line must be JSON.
 normalise_alerts() {
 	local d=$1 f=$2
 	[[ -e $f ]] || return 0
 	jq -e . "$f" >/dev/null || { echo "golden: $f is not valid JSON Lines" >&2; return 1; }
-	sed "s|$d/||g" "$f"
+	sed -e "s|$d/||g" -e "s|$HERE/||g" "$f"
 }
 
 # summary LOG RC: deterministic counters of the -r summary, and the exit status.

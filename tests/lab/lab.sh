@@ -948,7 +948,7 @@ scn_seed1_mtu9001() {
 	expect "pmtud_blackhole on the TLS handshake, basis observed" '==1' \
 		"$bh and .flow.sport==$TLS_PORT and .basis==\"observed\""
 	expect "path_mtu_mismatch too_high (a black hole below 9001), once" '==1' \
-		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_high" and .evidence=="black hole" and .path_mtu==9001 and .path_mtu_max<9001 and .flow.dst==$C'
+		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_high" and .evidence_kind=="black hole" and .path_mtu==9001 and .path_mtu_max<9001 and .flow.dst==$C'
 	expect "no oversize_df or mss_exceeds_path_mtu on the strength of 9001" '==0' \
 		'.type=="mss_exceeds_path_mtu" or (.type=="oversize_df" and .basis=="configured")'
 	pexpect "towards the client: config_contradicted too_high, bounds hold 1500" '==1' \
@@ -966,7 +966,7 @@ scn_seed2_route1500() {
 	((RUN_OK)) || return 0
 	check_completed
 	expect "path_mtu_mismatch too_low (an 8500-byte DF packet was acknowledged), once" '==1' \
-		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_low" and .evidence=="acknowledged" and .path_mtu==1500 and .observed>1500 and .flow.dst==$C'
+		'.type=="path_mtu_mismatch" and .session=="srv" and .kind=="too_low" and .evidence_kind=="acknowledged" and .path_mtu==1500 and .observed>1500 and .flow.dst==$C'
 	expect "no oversize_df flood: at most one per connection, before the proof" '<=2' '.type=="oversize_df"'
 	expect "no pmtud_blackhole, icmp_ptb or ptb_ignored" '==0' \
 		'.type=="pmtud_blackhole" or .type=="icmp_ptb" or .type=="ptb_ignored"'
