@@ -6,7 +6,11 @@
 # the other:
 #   vxsink     the bare recvmmsg sink that only counts (the baseline)
 #   tcpdump    tcpdump -i lo -w FILE udp port P      (the seeds' way)
-#   vxmirrord  one session per VNI, pcaps and the path-MTU analyzer on
+#   vxmirrord  one session per VNI, pcaps and the path-MTU analyzer on,
+#              -w WORKERS (1), pinned like vxsink
+#   vxmirrord-auto  the same with the default `workers: auto`, not pinned
+#              (what a user runs); its row also shows its CPU per packet
+#              against the pinned vxmirrord row
 # at the generator's maximum rate (unpaced) and at 50% of the rate it
 # reached against vxsink (the median of the max rounds).  Every
 # (load, receiver) pair runs R times, the receivers interleaved, so that a
@@ -50,7 +54,7 @@
 #   OTHER_MAX (0.5): a run in which anything else used more CPU seconds
 #   than this on the receiver's CPUs was disturbed; the median is taken
 #   over the others.
-#   RECEIVERS ("vxsink tcpdump vxmirrord"): which receivers to run.
+#   RECEIVERS ("vxsink tcpdump vxmirrord vxmirrord-auto"): which receivers to run.
 source "$(dirname "$0")/lib.sh"
 
 PACKETS=2000000
@@ -81,7 +85,7 @@ done
 SETTLE=${SETTLE:-1}
 FILL=${FILL:-40000}
 OTHER_MAX=${OTHER_MAX:-0.5}
-RECEIVERS=${RECEIVERS:-vxsink tcpdump vxmirrord}
+RECEIVERS=${RECEIVERS:-vxsink tcpdump vxmirrord vxmirrord-auto}
 
 need_root
 find_build
@@ -107,6 +111,9 @@ pin() {
 CONF=$BENCH_DIR/run.yaml
 # shellcheck disable=SC2046 # one argument per VNI
 write_conf "$CONF" 100000 "$WORKERS" $(vnis_list "$VNIS")
+CONF_AUTO=$BENCH_DIR/run-auto.yaml
+# shellcheck disable=SC2046 # one argument per VNI
+write_conf "$CONF_AUTO" 100000 auto $(vnis_list "$VNIS")
 LOGS=$BENCH_DIR/logs
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
@@ -147,14 +154,15 @@ drain_load() {
 # results of every run, keyed "load/receiver/round"
 # shellcheck disable=SC2034 # R_SENT, R_LOST, ... are read through sum's nameref
 declare -A R_SENT R_RECV R_LOST R_RCVBUF R_RDROP R_CPU R_CPM R_PPS R_GEN R_SIRQ R_OTHER R_NOTE
-declare -A SINK_CPM=()
+declare -A SINK_CPM=() ONE_CPM=()
 
 # run_one RECEIVER LOAD RATE ROUND: one run, results into the R_ arrays.
 # shellcheck disable=SC2034 # some R_ arrays are read only through sum's nameref
 run_one() {
 	local recv=$1 load=$2 rate=$3 round=$4 key="$2/$1/$4" tag="$1-$2-$4" pid ready out err
 	local st_busy0 st_sirq0 st_busy1 st_sirq1 sirq other rc_busy0 rc_sirq0 rc_busy1 rc_sirq1
-	local sent received rcvbuf0 rcvbuf1 sn0 sn1 t0 t1 cpu rdrops gen note=""
+	local sent received rcvbuf0 rcvbuf1 sn0 sn1 t0 t1 cpu rdrops gen note="" rcpus=$RECV_CPUS
+	[[ $recv == vxmirrord-auto ]] && rcpus="" # the default: wherever the kernel runs it
 	out=$LOGS/$tag.out
 	err=$LOGS/$tag.err
 	rm -rf "$BENCH_DIR/out"
@@ -173,6 +181,10 @@ run_one() {
 		pin "$RECV_CPUS" "$VXMIRRORD" -c "$CONF" >"$out" 2>"$err" &
 		ready="ready:"
 		;;
+	vxmirrord-auto)
+		"$VXMIRRORD" -c "$CONF_AUTO" >"$out" 2>"$err" &
+		ready="ready:"
+		;;
 	esac
 	pid=$!
 	CUR_PID=$pid
@@ -182,7 +194,7 @@ run_one() {
 	sn0=$(softnet_drops)
 	t0=$(cpu_ticks "$pid")
 	read -r st_busy0 st_sirq0 < <(cpu_stat)
-	read -r rc_busy0 rc_sirq0 < <(cpu_stat "$RECV_CPUS")
+	read -r rc_busy0 rc_sirq0 < <(cpu_stat "$rcpus")
 	if [[ $load == drain ]]; then
 		gen=$(drain_load "$pid")
 	else
@@ -192,7 +204,7 @@ run_one() {
 	sleep "$SETTLE"
 	t1=$(cpu_ticks "$pid")
 	read -r st_busy1 st_sirq1 < <(cpu_stat)
-	read -r rc_busy1 rc_sirq1 < <(cpu_stat "$RECV_CPUS")
+	read -r rc_busy1 rc_sirq1 < <(cpu_stat "$rcpus")
 	rcvbuf1=$(udp_snmp RcvbufErrors)
 	sn1=$(softnet_drops)
 	stop_pid "$pid"
@@ -208,8 +220,8 @@ run_one() {
 		received=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$err")
 		rdrops=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$err")
 		;;
-	vxmirrord)
-		local summ pcap delivered
+	vxmirrord | vxmirrord-auto)
+		local summ pcap delivered wk
 		summ=$(grep -m1 '^summary: datagrams=' "$err" || true)
 		received=$(kv datagrams "$summ")
 		delivered=$(kv delivered "$summ")
@@ -217,6 +229,10 @@ run_one() {
 		pcap=$(grep '^summary: session=' "$err" | grep -o 'pcap_packets=[0-9]*' | awk -F= '{ s += $2 } END { print s + 0 }')
 		[[ $delivered == "$received" && $pcap == "$received" ]] ||
 			note="delivered $delivered, in pcaps $pcap of $received"
+		# datagrams per wake-up and per recvmmsg() of each worker
+		wk=$(grep '^summary: worker=' "$err" | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			if (v["wakeups"] > 0) printf "%sworker %s: %d datagrams, %.1f per wake-up, %.1f per recvmmsg", (NR > 1 ? "; " : ""), v["worker"], v["datagrams"], v["datagrams"] / v["wakeups"], v["datagrams"] / v["recv_calls"] }' || true)
+		[[ -n $wk ]] && note+="${note:+; }$wk"
 		;;
 	esac
 	[[ -n $received ]] || { cat "$err" >&2; fail "$recv: no count in its output"; }
@@ -224,7 +240,7 @@ run_one() {
 	# the rest of the machine in the same window: softirq time, and CPU
 	# used by anything but the generator and the receiver (disturbance)
 	sirq=$(awk -v a="$st_sirq0" -v b="$st_sirq1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
-	if [[ -n $RECV_CPUS ]]; then
+	if [[ -n $rcpus ]]; then
 		# anything else on the receiver's CPUs (the generator is pinned elsewhere)
 		other=$(awk -v a="$rc_busy0" -v b="$rc_busy1" -v sa="$rc_sirq0" -v sb="$rc_sirq1" -v r="$cpu" -v hz="$CLK_TCK" \
 			'BEGIN { o = (b - a - (sb - sa)) / hz - r; printf "%.2f", (o < 0 ? 0 : o) }')
@@ -291,8 +307,11 @@ row() {
 	cpms=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R_CPM[$load/$recv/$r]}"; done | sort -g | paste -sd' ')
 	[[ $recv == vxsink ]] && SINK_CPM[$load]=${R_CPM[$load/$recv/$m]}
 	ratio=$(awk -v c="${R_CPM[$load/$recv/$m]}" -v s="${SINK_CPM[$load]:-0}" 'BEGIN { if (s > 0) printf "%.2f", c / s; else print "-" }')
+	[[ $recv == vxmirrord ]] && ONE_CPM[$load]=${R_CPM[$load/$recv/$m]}
 	if [[ $recv == vxsink ]]; then
 		notes="${R_NOTE[$load/$recv/$m]} (median run)"
+	elif [[ $recv == vxmirrord-auto ]]; then
+		notes="$(awk -v c="${R_CPM[$load/$recv/$m]}" -v s="${ONE_CPM[$load]:-0}" 'BEGIN { if (s > 0) printf "**%.2f× vxmirrord (workers %s)**", c / s, "'"$WORKERS"'" }'); median run: ${R_NOTE[$load/$recv/$m]}"
 	else
 		for ((r = 1; r <= ROUNDS; r++)); do
 			[[ -n ${R_NOTE[$load/$recv/$r]} ]] && notes+="${notes:+; }run $r: ${R_NOTE[$load/$recv/$r]}"
@@ -347,7 +366,7 @@ done
 	echo
 	machine_info
 	echo "- vxmirrord workers: $WORKERS; vxsink threads: $SINK_THREADS; $(tcpdump --version 2>&1 | head -1)"
-	echo "- pinning: generator on CPU ${GEN_CPU:-any}, receiver on CPU ${RECV_CPUS:-any}; net.core.rmem_max $(sysctl -n net.core.rmem_max) during the run; pcaps on $(df --output=fstype "$BENCH_DIR" | tail -1)"
+	echo "- pinning: generator on CPU ${GEN_CPU:-any}, receiver on CPU ${RECV_CPUS:-any} (vxmirrord-auto: not pinned, workers: auto = $(nproc --all) here); net.core.rmem_max $(sysctl -n net.core.rmem_max) during the run; pcaps on $(df --output=fstype "$BENCH_DIR" | tail -1)"
 	echo "- command: \`bench/run.sh -n $PACKETS -d $DURATION -k $ROUNDS -f $FLOWS -w $WORKERS -V $VNIS -s $SIZE -R \"$LOADS\"\` ($(($(date +%s) - START)) s)"
 	echo
 	echo "| load | receiver | sent (all runs) | sent pps (median run) | received (all runs) | lost (all runs) | RcvbufErrors Δ (all runs) | receiver's drop counter (all runs) | receiver CPU s (median run) | receiver CPU s / M pkts: median (all runs) | × vxsink | softirq CPU s, whole machine (median run) | receiver + softirq CPU s / M pkts (median run) | other CPU s on the receiver's CPUs (worst run) | notes |"

@@ -56,6 +56,11 @@ static const struct family globals[] = {
      "Inner packets the mirror cut short (their true size is still used)."},
     {"kernel_drops_total", "counter", SNAP(ingest.kernel_drops),
      "Datagrams the kernel dropped because a socket receive buffer was full (SO_RXQ_OVFL)."},
+    {"receive_wakeups_total", "counter", SNAP(ingest.wakeups),
+     "Times a worker woke for a readable socket; datagrams_total over this is the datagrams "
+     "taken per wake-up."},
+    {"receive_calls_total", "counter", SNAP(ingest.recv_calls),
+     "recvmmsg() calls that returned datagrams; datagrams_total over this is the batch size."},
     {"sessions_auto_refused_total", "counter", SNAP(sessions_auto_refused),
      "Unknown VNIs refused because the automatic session limit was reached."},
     {"flows_active", "gauge", SNAP(analyzer.flows_active), "Flows in the analyzer's tables."},

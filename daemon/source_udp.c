@@ -102,6 +102,7 @@ static int udp_drain_once(struct udp_src *u, struct udp_sock *s)
 			log_ratelimit(&u->w->ll, "%s: recvmmsg: %s", s->name, strerror(errno));
 		return 0;
 	}
+	STAT_INC(u->w->st.recv_calls);
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &u->msgs[i].msg_hdr;
 		msg_meta(u, s, m, &ts);
@@ -124,6 +125,7 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	STAT_INC(s->u->w->st.wakeups);
 	for (int b = 0; b < UDP_BUDGET; b++)
 		if (udp_drain_once(s->u, s) < UDP_BATCH)
 			break;

@@ -317,20 +317,27 @@ static void summary_session(struct session *s, void *arg)
 	        ps.write_errors);
 }
 
-/* summary_workers: one line per worker, when there are several. */
+/* summary_workers: one line per worker, when there are several or the
+ * one worker received live (then with its wake-ups and recvmmsg calls). */
 static void summary_workers(struct worker *w, size_t n, FILE *f)
 {
 	struct worker_stats t;
 	struct analyzer_stats as;
 
-	for (size_t i = 0; n > 1 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		worker_stats_sum(&w[i], 1, &t, &as);
+		if (n == 1 && t.wakeups == 0)
+			break;
 		fprintf(f,
 		        "summary: worker=%zu datagrams=%" PRIu64 " delivered=%" PRIu64
 		        " flows_created=%" PRIu64 " flows_active=%" PRIu64
-		        " session_lookups=%" PRIu64 "\n",
+		        " session_lookups=%" PRIu64,
 		        i, t.datagrams, t.delivered, as.flows_created, as.flows_active,
 		        t.session_lookups);
+		if (t.wakeups != 0)
+			fprintf(f, " wakeups=%" PRIu64 " recv_calls=%" PRIu64, t.wakeups,
+			        t.recv_calls);
+		fputc('\n', f);
 	}
 }
 

@@ -35,6 +35,8 @@ struct worker_stats {
 	uint64_t decode[DEC__MAX]; /* inner decode results by error */
 	uint64_t kernel_drops;     /* SO_RXQ_OVFL: dropped by the kernel before us */
 	uint64_t session_lookups;  /* VNIs looked up in the shared session table (cache misses) */
+	uint64_t wakeups;    /* live: socket read callbacks (the loop woke for a readable socket) */
+	uint64_t recv_calls; /* live: recvmmsg() calls that returned at least one datagram */
 };
 
 #endif
