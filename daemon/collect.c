@@ -14,6 +14,7 @@ static void collect_session(struct session *s, void *arg)
 {
 	struct metrics_snapshot *m = arg;
 	struct metrics_session *ms;
+	struct session_totals tot;
 
 	m->sessions = xreallocarray(m->sessions, m->nsessions + 1, sizeof(*m->sessions));
 	ms = &m->sessions[m->nsessions++];
@@ -23,10 +24,11 @@ static void collect_session(struct session *s, void *arg)
 	ms->auto_created = s->auto_created;
 	ms->pcap_enabled = s->ring != NULL && !s->retired;
 	ms->pcap_failing = session_pcap_failing(s);
-	ms->packets = atomic_load(&s->c.packets);
-	ms->bytes = atomic_load(&s->c.bytes);
-	ms->truncated = atomic_load(&s->c.truncated);
-	ms->decode_errors = atomic_load(&s->c.decode_errors);
+	session_totals_get(s, &tot);
+	ms->packets = tot.packets;
+	ms->bytes = tot.bytes;
+	ms->truncated = tot.truncated;
+	ms->decode_errors = tot.decode_errors;
 	for (int k = 0; k < ALERT__MAX; k++)
 		ms->alerts[k] = atomic_load(&s->c.alerts[k]);
 	ms->alerts_silenced = atomic_load(&s->c.silenced);

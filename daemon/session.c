@@ -53,8 +53,11 @@ static void push(struct session ***v, size_t *n, size_t *cap, struct session *s)
 static struct session *session_make(struct session_table *t, const struct config *cfg,
                                     const struct session_conf *sc, bool is_auto)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
+	struct session *s = aligned_alloc(SESSION_LINE, sizeof(*s)); /* sizeof is a multiple */
 
+	if (s == NULL)
+		fatal("aligned_alloc %zu", sizeof(*s));
+	memset(s, 0, sizeof(*s));
 	s->vni = sc->vni;
 	vx_strlcpy(s->name, sc->name, sizeof(s->name));
 	s->auto_created = is_auto;
@@ -274,16 +277,32 @@ static void close_ring(struct session *s)
 	s->ring = NULL;
 }
 
+void session_totals_get(const struct session *s, struct session_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < SESSION_SHARDS; i++) {
+		const struct session_shard *h = &s->shard[i];
+
+		t->packets += atomic_load_explicit(&h->packets, memory_order_relaxed);
+		t->bytes += atomic_load_explicit(&h->bytes, memory_order_relaxed);
+		t->truncated += atomic_load_explicit(&h->truncated, memory_order_relaxed);
+		t->decode_errors += atomic_load_explicit(&h->decode_errors, memory_order_relaxed);
+	}
+}
+
 /* add_counts: fold the counters of `from` into `into`. */
 static void add_counts(struct session *into, const struct session *from)
 {
 	struct pcapring_stats *a = &into->ring_final;
 	const struct pcapring_stats *b = &from->ring_final;
 
-	atomic_fetch_add(&into->c.packets, atomic_load(&from->c.packets));
-	atomic_fetch_add(&into->c.bytes, atomic_load(&from->c.bytes));
-	atomic_fetch_add(&into->c.truncated, atomic_load(&from->c.truncated));
-	atomic_fetch_add(&into->c.decode_errors, atomic_load(&from->c.decode_errors));
+	struct session_totals ft;
+
+	session_totals_get(from, &ft);
+	atomic_fetch_add(&into->shard[0].packets, ft.packets);
+	atomic_fetch_add(&into->shard[0].bytes, ft.bytes);
+	atomic_fetch_add(&into->shard[0].truncated, ft.truncated);
+	atomic_fetch_add(&into->shard[0].decode_errors, ft.decode_errors);
 	atomic_fetch_add(&into->c.pcap_unwritten, atomic_load(&from->c.pcap_unwritten));
 	for (int k = 0; k < ALERT__MAX; k++)
 		atomic_fetch_add(&into->c.alerts[k], atomic_load(&from->c.alerts[k]));

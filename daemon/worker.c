@@ -174,16 +174,18 @@ void worker_geneve(struct worker *w, const struct timespec *ts, const struct add
 static void count_frame(struct worker *w, struct session *s, const struct packet *pkt,
                         enum decode_err e)
 {
+	struct session_shard *h = session_shard_of(s, w->id);
+
 	STAT_INC(w->st.delivered);
 	STAT_INC(w->st.decode[e]);
-	atomic_fetch_add_explicit(&s->c.packets, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->c.bytes, pkt->wire_len, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->packets, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->bytes, pkt->wire_len, memory_order_relaxed);
 	if (pkt->flags & PKT_TRUNCATED) {
 		STAT_INC(w->st.truncated);
-		atomic_fetch_add_explicit(&s->c.truncated, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&h->truncated, 1, memory_order_relaxed);
 	}
 	if (e != DEC_OK && e != DEC_NOT_IP)
-		atomic_fetch_add_explicit(&s->c.decode_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&h->decode_errors, 1, memory_order_relaxed);
 }
 
 void worker_frame(struct worker *w, struct session *s, const struct timespec *ts,
@@ -298,10 +300,12 @@ static void add_silenced(struct session *s, void *arg)
 /* summary_session: one line for one session. */
 static void summary_session(struct session *s, void *arg)
 {
+	struct session_totals tot;
 	struct pcapring_stats ps;
 	char vni[16];
 	FILE *f = arg;
 
+	session_totals_get(s, &tot);
 	session_pcap_stats(s, &ps);
 	if (s->vni == VNI_NONE)
 		vx_strlcpy(vni, "none", sizeof(vni));
@@ -311,10 +315,8 @@ static void summary_session(struct session *s, void *arg)
 	        "summary: session=%s vni=%s%s packets=%" PRIu64 " bytes=%" PRIu64
 	        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " pcap_packets=%" PRIu64
 	        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 "\n",
-	        s->name, vni, s->retired ? " retired=1" : "", (uint64_t)atomic_load(&s->c.packets),
-	        (uint64_t)atomic_load(&s->c.bytes), (uint64_t)atomic_load(&s->c.truncated),
-	        (uint64_t)atomic_load(&s->c.decode_errors), ps.packets, ps.files_rotated,
-	        ps.write_errors);
+	        s->name, vni, s->retired ? " retired=1" : "", tot.packets, tot.bytes, tot.truncated,
+	        tot.decode_errors, ps.packets, ps.files_rotated, ps.write_errors);
 }
 
 /* summary_workers: one line per worker, when there are several or the

@@ -15,7 +15,9 @@
  * object and only its `conf` pointer is swapped, atomically.  Flow state
  * lives in the analyzers, keyed by VNI, so it survives either way.
  *
- * Counters are relaxed atomics: several workers may feed one session.
+ * Counters are relaxed atomics: several workers may feed one session.  The
+ * per-packet ones are sharded by worker (struct session_shard): a worker
+ * writes only its own cache line, and readers sum the shards.
  */
 #ifndef VXMIRROR_SESSION_H
 #define VXMIRROR_SESSION_H
@@ -35,11 +37,27 @@
  * when none is configured: outside the 24-bit VNI space on purpose. */
 #define VNI_NONE 0x1000000u
 
-struct session_counters {
-	atomic_uint_fast64_t packets;
+/* SESSION_SHARDS: shards of the per-packet counters; worker id modulo this
+ * picks one.  16 x 64 bytes per session; more workers than shards share. */
+#define SESSION_SHARDS 16
+#define SESSION_LINE   64
+
+/* session_shard: the counters every packet writes, one cache line per
+ * worker, so workers feeding one session do not pass the line around. */
+struct session_shard {
+	_Alignas(SESSION_LINE) atomic_uint_fast64_t packets;
 	atomic_uint_fast64_t bytes;     /* true (wire) bytes of inner frames */
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
+};
+
+/* session_totals: the shards summed (session_totals_get). */
+struct session_totals {
+	uint64_t packets, bytes, truncated, decode_errors;
+};
+
+/* session_counters: the rare ones (alerts, write errors), not sharded. */
+struct session_counters {
 	atomic_uint_fast64_t pcap_unwritten; /* frames of a pcap_broken session (write errors) */
 	atomic_uint_fast64_t alerts[ALERT__MAX]; /* alerts written for this session, by type */
 	atomic_uint_fast64_t silenced;           /* alerts analyzer.suppress kept out */
@@ -57,6 +75,7 @@ struct session {
 	bool pcap_broken;                 /* pcap on, but its directory could not be opened */
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
 	struct session_counters c;
+	struct session_shard shard[SESSION_SHARDS]; /* aligned: sessions are aligned_alloc'd */
 };
 
 struct session_table {
@@ -91,6 +110,15 @@ static inline const struct session_conf *session_conf_get(const struct session *
 {
 	return atomic_load_explicit(&s->conf, memory_order_acquire);
 }
+
+/* session_shard_of: the shard worker `id` writes. */
+static inline struct session_shard *session_shard_of(struct session *s, int id)
+{
+	return &s->shard[(unsigned)id % SESSION_SHARDS];
+}
+
+/* session_totals_get: the per-packet counters of `s`, summed over shards. */
+void session_totals_get(const struct session *s, struct session_totals *t);
 
 /* sessions_get: the session of `vni`, created when unknown_vni is auto;
  * NULL when the VNI is dropped. */
