@@ -8,6 +8,7 @@
 #   BENCH_DIR  scratch directory for pcaps and logs (default /dev/shm/vxbench:
 #              tmpfs, so the benchmarks measure CPU, not the disk)
 #   PORT       UDP port on 127.0.0.1 (default 24789, away from a real 4789)
+#   ROTATE_SIZE  pcap.rotate_size of the generated configs (default 100MiB)
 #   KEEP_RMEM  1: leave net.core.rmem_max alone (default: raise it to 32 MiB,
 #              what vxmirrord asks for, and restore it at exit)
 
@@ -94,7 +95,7 @@ write_conf() {
 		echo "rcvbuf: 32MiB"
 		echo "pcap_dir: $BENCH_DIR/out/pcap"
 		echo "alert_log: $BENCH_DIR/out/alerts.json"
-		echo "pcap: {rotate_size: 100MiB, rotate_interval: 5m, keep_files: 8}"
+		echo "pcap: {rotate_size: ${ROTATE_SIZE:-100MiB}, rotate_interval: 5m, keep_files: 8}"
 		echo "unknown_vni: drop"
 		echo "sessions:"
 		for v in "$@"; do

@@ -53,8 +53,10 @@ void metrics_snapshot_fill(struct metrics_snapshot *m, const struct collect_src 
 	m->reload_errors = src->reload_errors;
 	vx_strlcpy(m->config_error, src->reload_error, sizeof(m->config_error));
 	sessions_foreach(src->ctx->sessions, collect_session, m);
-	for (size_t i = 0; i < m->nsessions; i++)
+	for (size_t i = 0; i < m->nsessions; i++) {
 		m->pcap_deleted_keep_files += m->sessions[i].pcap.files_deleted;
+		m->pcap_fs_inline += m->sessions[i].pcap.fs_inline;
+	}
 	if (src->hk != NULL)
 		hk_get_stats(src->hk, &m->hk);
 }

@@ -28,7 +28,13 @@
 
 extern char **environ;
 
-#define HK_REAP_MS 100 /* poll interval while hooks run */
+#define HK_REAP_MS  100  /* poll interval while hooks run */
+#define HK_WORK_MAX 4096 /* deferred work waiting (renames, keep_files, recovery) */
+
+struct hk_work {
+	void (*fn)(void *);
+	void *ctx;
+};
 
 struct hk_item {
 	char *session;
@@ -61,6 +67,10 @@ struct housekeeper {
 	bool kicked, stopping;
 	struct hk_item *queue; /* FIFO of files waiting for a hook */
 	size_t qhead, qlen;
+	struct hk_work *work; /* FIFO of deferred filesystem work, HK_WORK_MAX */
+	size_t whead, wlen;
+	bool working;           /* the thread runs a piece of it now */
+	pthread_cond_t idle_cv; /* signalled when the work queue is empty */
 
 	struct hk_job *jobs; /* running hooks, c.jobs slots; thread only */
 	size_t njobs;
@@ -385,6 +395,47 @@ static void budget_pass(struct housekeeper *hk)
 	scan_free(&s);
 }
 
+/* --- deferred work --------------------------------------------------------- */
+
+/* work_run: run the deferred work queued so far, in order, without the lock. */
+static void work_run(struct housekeeper *hk)
+{
+	pthread_mutex_lock(&hk->mu);
+	while (hk->wlen > 0) {
+		struct hk_work w = hk->work[hk->whead];
+		hk->whead = (hk->whead + 1) % HK_WORK_MAX;
+		hk->wlen--;
+		hk->working = true;
+		pthread_mutex_unlock(&hk->mu);
+		w.fn(w.ctx);
+		pthread_mutex_lock(&hk->mu);
+		hk->working = false;
+		hk->st.work_done++;
+	}
+	pthread_cond_broadcast(&hk->idle_cv);
+	pthread_mutex_unlock(&hk->mu);
+}
+
+int hk_defer(void *arg, void (*fn)(void *), void *ctx)
+{
+	struct housekeeper *hk = arg;
+	int rc = -1;
+
+	if (hk == NULL)
+		return -1;
+	pthread_mutex_lock(&hk->mu);
+	if (!hk->stopping && hk->wlen < HK_WORK_MAX) {
+		hk->work[(hk->whead + hk->wlen) % HK_WORK_MAX] = (struct hk_work){fn, ctx};
+		hk->wlen++;
+		hk->kicked = true;
+		pthread_cond_signal(&hk->cv);
+		rc = 0;
+	} else
+		hk->st.work_refused++;
+	pthread_mutex_unlock(&hk->mu);
+	return rc;
+}
+
 /* --- the thread ------------------------------------------------------------- */
 
 static void *hk_main(void *arg)
@@ -411,6 +462,7 @@ static void *hk_main(void *arg)
 		budget = hk->kicked || rc == ETIMEDOUT;
 		hk->kicked = false;
 		pthread_mutex_unlock(&hk->mu);
+		work_run(hk); /* first: renames come before their hooks and the budget */
 		hooks_reap(hk);
 		hooks_start(hk);
 		if (budget)
@@ -448,6 +500,8 @@ struct housekeeper *hk_start(const struct hk_conf *c)
 	}
 	hk->c.on_complete = hk->argv;
 	hk->queue = xcalloc(hk->c.queue_max, sizeof(*hk->queue));
+	hk->work = xcalloc(HK_WORK_MAX, sizeof(*hk->work));
+	pthread_cond_init(&hk->idle_cv, NULL);
 	hk->jobs = xcalloc(hk->c.jobs, sizeof(*hk->jobs));
 	pthread_mutex_init(&hk->mu, NULL);
 	pthread_cond_init(&hk->cv, NULL);
@@ -513,11 +567,19 @@ void hk_stop(struct housekeeper *hk, unsigned wait_s, struct hk_stats *last)
 		return;
 	started = !hk->stopping;
 	pthread_mutex_lock(&hk->mu);
+	/* the deferred work first, by the thread: it completes files whose hooks
+	 * must still be queued */
+	while (started && (hk->wlen > 0 || hk->working)) {
+		hk->kicked = true;
+		pthread_cond_signal(&hk->cv);
+		pthread_cond_wait(&hk->idle_cv, &hk->mu);
+	}
 	hk->stopping = true;
 	pthread_cond_signal(&hk->cv);
 	pthread_mutex_unlock(&hk->mu);
 	if (started)
 		pthread_join(hk->th, NULL);
+	work_run(hk); /* none is queued once stopping; a failed start may have some */
 	/* the files completed last still go to the hook, within wait_s */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -553,6 +615,8 @@ void hk_stop(struct housekeeper *hk, unsigned wait_s, struct hk_stats *last)
 			free(hk->argv[i]);
 	free(hk->argv);
 	free(hk->queue);
+	free(hk->work);
+	pthread_cond_destroy(&hk->idle_cv);
 	free(hk->jobs);
 	free(hk->dir);
 	pthread_mutex_destroy(&hk->mu);

@@ -539,6 +539,15 @@ static void on_completed(void *arg, const char *session, const char *path)
 	hk_completed(d->hk, session, path);
 }
 
+/* on_defer: a ring's filesystem work, to the housekeeper's thread (a
+ * worker's thread, the ring locked). */
+static int on_defer(void *arg, void (*fn)(void *), void *ctx)
+{
+	struct daemon *d = arg;
+
+	return hk_defer(d->hk, fn, ctx);
+}
+
 /* on_rotate_early: the housekeeper asks for a session's open file (its thread). */
 static void on_rotate_early(void *arg, const char *session)
 {
@@ -578,7 +587,7 @@ static void open_outputs(struct daemon *d)
 	atomic_init(&d->ctx.cfg, d->cfg);
 	atomic_init(&d->ctx.alerts, al);
 	d->ctx.incidents = incidents_new(INCIDENTS_DEFAULT);
-	d->ctx.sessions = sessions_new(d->cfg, on_completed, d);
+	d->ctx.sessions = sessions_new(d->cfg, on_completed, on_defer, d);
 	start_housekeeper(d);
 	/* a pcap directory that cannot be used is an error before READY, like the alert log */
 	char first[CONFIG_NAME_MAX];
@@ -767,13 +776,15 @@ static void pcap_lost(struct session *s, void *arg)
 		(*n)++;
 }
 
-/* add_deleted: a session's keep_files deletions into *arg (sessions_foreach). */
+/* add_deleted: a session's keep_files deletions and its filesystem work done
+ * on the packet path into arg[0] and arg[1] (sessions_foreach). */
 static void add_deleted(struct session *s, void *arg)
 {
 	struct pcapring_stats ps;
 
 	session_pcap_stats(s, &ps);
-	*(uint64_t *)arg += ps.files_deleted;
+	((uint64_t *)arg)[0] += ps.files_deleted;
+	((uint64_t *)arg)[1] += ps.fs_inline;
 }
 
 /* run_extract: --extract SPEC -w OUT; 0 when frames were written. */
@@ -826,7 +837,7 @@ static int run_extract(const struct opts *o, const struct config *cfg)
 int main(int argc, char **argv)
 {
 	struct hk_stats hks = {0};
-	uint64_t kept = 0;
+	uint64_t kept[2] = {0, 0}, inl;
 	struct daemon d;
 	struct opts o;
 	int r;
@@ -879,16 +890,20 @@ int main(int argc, char **argv)
 		}
 	}
 	workers_summary(d.w, d.nw, &d.ctx, stderr);
-	sessions_foreach(d.ctx.sessions, add_deleted, &kept);
+	sessions_foreach(d.ctx.sessions, add_deleted, kept);
+	inl = kept[1];
 	fprintf(stderr,
 	        "summary: pcap_files_deleted budget=%" PRIu64 " keep_files=%" PRIu64
 	        " hook=%" PRIu64 " hooks_started=%" PRIu64 " hooks_failed=%" PRIu64
 	        " hooks_overflow=%" PRIu64 " budget_unheld=%" PRIu64 "\n",
-	        hks.deleted_budget, kept, hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
+	        hks.deleted_budget, kept[0], hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
 	        hks.hooks_overflow, hks.budget_unheld);
-	/* depends on the filesystem and on when the last scan ran: not for golden files */
-	fprintf(stderr, "summary: pcap_disk disk_bytes=%" PRIu64 " fs_free_bytes=%" PRIu64 "\n",
-	        hks.disk_bytes, hks.fs_free_bytes);
+	/* depends on the filesystem, on when the last scan ran and on how busy the
+	 * housekeeper was: not for golden files */
+	fprintf(stderr,
+	        "summary: pcap_disk disk_bytes=%" PRIu64 " fs_free_bytes=%" PRIu64
+	        " fs_inline=%" PRIu64 " fs_deferred=%" PRIu64 "\n",
+	        hks.disk_bytes, hks.fs_free_bytes, inl, hks.work_done);
 	fprintf(stderr, "summary: reloads=%llu reload_errors=%llu\n", (unsigned long long)d.reloads,
 	        (unsigned long long)d.reload_errors);
 	teardown(&d);

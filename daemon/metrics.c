@@ -229,6 +229,10 @@ static void render_deleted(const struct metrics_snapshot *m, FILE *out)
 	        m->pcap_deleted_keep_files);
 	fprintf(out, "vxmirror_pcap_files_deleted_total{reason=\"hook\"} %" PRIu64 "\n",
 	        m->hk.deleted_hook);
+	head(out, "pcap_fs_inline_total", "counter",
+	     "Renames, keep_files deletions and directory scans that a worker did itself because "
+	     "the housekeeper's queue was full (normally 0: that work is off the packet path).");
+	fprintf(out, "vxmirror_pcap_fs_inline_total %" PRIu64 "\n", m->pcap_fs_inline);
 }
 
 /* render_silenced: alerts kept out of the log by analyzer.suppress, per session. */

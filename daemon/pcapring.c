@@ -21,6 +21,7 @@
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -43,16 +44,42 @@
 
 enum name_kind { NAME_OTHER, NAME_DONE, NAME_PART };
 
-struct pcapring {
-	pthread_mutex_t mu;
+/* What a ring shares with the filesystem work it defers: that work may run
+ * after the ring is gone, so this part is reference-counted. */
+struct pcapring_fs {
+	atomic_uint refs;
 	char *sessdir; /* dir/<session> */
 	char *session;
-	uint64_t rotate_size;
-	uint64_t rotate_interval;
 	uint32_t keep_files;
-	uint32_t snaplen;
 	void (*completed)(void *, const char *, const char *);
 	void *completed_arg;
+	atomic_uint_least64_t files_rotated;
+	atomic_uint_least64_t files_deleted;
+	pthread_mutex_t mu; /* ll and first: the work runs on more than one thread */
+	struct log_limit ll;
+	/* the ring's first file: this ring's files are it and later ones */
+	bool have_first, first_made;
+	char first_stamp[RING_STAMP_LEN + 1];
+	uint64_t first_seq;
+};
+
+/* One piece of deferred work: complete part -> final, or (part == NULL)
+ * recover what an earlier run left in a fresh session's directory. */
+struct fs_job {
+	struct pcapring_fs *fs;
+	char *part, *final;
+};
+
+struct pcapring {
+	pthread_mutex_t mu;
+	struct pcapring_fs *fs;
+	const char *sessdir; /* fs->sessdir */
+	const char *session; /* fs->session */
+	uint64_t rotate_size;
+	uint64_t rotate_interval;
+	uint32_t snaplen;
+	int (*defer)(void *, void (*)(void *), void *);
+	void *defer_arg;
 	pcap_t *pd;   /* dead handle: gives the dumper its link type and snaplen */
 	char *iobuf;  /* stdio buffer of the open file, reused for every file */
 	uint64_t seq; /* next sequence number */
@@ -72,10 +99,6 @@ struct pcapring {
 	bool sealed;  /* pcapring_seal(): writes are refused, no new file */
 	bool backoff; /* after an error: no new file before retry_at */
 	struct timespec retry_at;
-
-	char **done; /* completed file names, sorted, for keep_files */
-	size_t ndone;
-	size_t done_cap;
 
 	struct pcapring_stats st;
 	struct log_limit ll;
@@ -204,45 +227,135 @@ static void ring_warn(struct pcapring *r, const char *what, const char *path)
 	log_ratelimit(&r->ll, "pcapring: %s %s: %s", what, path, strerror(saved));
 }
 
-/* done_insert: add a completed file name to the keep_files list, keeping it sorted. */
-static void done_insert(struct pcapring *r, const char *name)
+/* fs_warn: ring_warn for the shared part (any thread). */
+static void fs_warn(struct pcapring_fs *fs, const char *what, const char *path)
 {
-	size_t i;
+	int saved = errno;
 
-	if (r->ndone == r->done_cap) {
-		r->done_cap = r->done_cap ? r->done_cap * 2 : 16;
-		r->done = xreallocarray(r->done, r->done_cap, sizeof(*r->done));
-	}
-	for (i = r->ndone; i > 0 && strcmp(r->done[i - 1], name) > 0; i--)
-		r->done[i] = r->done[i - 1];
-	r->done[i] = xstrdup(name);
-	r->ndone++;
+	pthread_mutex_lock(&fs->mu);
+	log_ratelimit(&fs->ll, "pcapring: %s %s: %s", what, path, strerror(saved));
+	pthread_mutex_unlock(&fs->mu);
 }
 
-/* done_prune: delete the oldest completed files beyond keep_files. */
-static void done_prune(struct pcapring *r)
+static int name_cmp(const void *a, const void *b)
 {
-	char path[PATH_MAX];
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	while (r->ndone > r->keep_files) {
-		if (path_fmt(path, sizeof(path), "%s/%s", r->sessdir, r->done[0]) == 0) {
-			if (unlink(path) == 0)
-				r->st.files_deleted++;
-			else if (errno != ENOENT)
-				ring_warn(r, "unlink", path);
+/* fs_prune: delete the oldest completed files of the session beyond keep_files.
+ * The directory is read again each time: files deleted by the disk budget, by
+ * a hook or by hand are not counted twice. */
+static void fs_prune(struct pcapring_fs *fs)
+{
+	char path[PATH_MAX], **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	uint64_t seq;
+	DIR *d;
+
+	if ((d = opendir(fs->sessdir)) == NULL) {
+		fs_warn(fs, "opendir", fs->sessdir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (name_classify(fs->session, de->d_name, &seq) != NAME_DONE)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		free(r->done[0]);
-		r->ndone--;
-		memmove(r->done, r->done + 1, r->ndone * sizeof(*r->done));
+		v[n++] = xstrdup(de->d_name);
 	}
+	closedir(d);
+	if (n > fs->keep_files)
+		qsort(v, n, sizeof(*v), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i + fs->keep_files < n &&
+		    path_fmt(path, sizeof(path), "%s/%s", fs->sessdir, v[i]) == 0) {
+			if (unlink(path) == 0)
+				atomic_fetch_add_explicit(&fs->files_deleted, 1,
+				                          memory_order_relaxed);
+			else if (errno != ENOENT)
+				fs_warn(fs, "unlink", path);
+		}
+		free(v[i]);
+	}
+	free(v);
 }
 
-/* ring_scan: note earlier runs' files: the highest seq, and completed files for keep_files. */
+/* fs_complete: rename a closed .part to its final name, then the hook and keep_files. */
+static void fs_complete(struct pcapring_fs *fs, const char *part, const char *final)
+{
+	if (rename(part, final) == -1) {
+		fs_warn(fs, "rename", part);
+		return;
+	}
+	atomic_fetch_add_explicit(&fs->files_rotated, 1, memory_order_relaxed);
+	log_debug("%s: %s", __func__, final);
+	if (fs->completed != NULL)
+		fs->completed(fs->completed_arg, fs->session, final);
+	if (fs->keep_files > 0)
+		fs_prune(fs);
+}
+
+static int recover_dir(const char *sdir, const char *session, struct pcapring_fs *fs);
+
+/* fs_job_run: one piece of deferred work, on whichever thread runs it. */
+static void fs_job_run(void *ctx)
+{
+	struct fs_job *j = ctx;
+	int n;
+
+	if (j->part != NULL)
+		fs_complete(j->fs, j->part, j->final);
+	else if ((n = recover_dir(j->fs->sessdir, j->fs->session, j->fs)) > 0)
+		log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run as "
+		          "*.recovered.pcap",
+		          j->fs->session, n, n == 1 ? "" : "s");
+	pcapring_fs_put(j->fs);
+	free(j->part);
+	free(j->final);
+	free(j);
+}
+
+/* ring_defer: hand a job to conf.defer; in place (counted) when it is refused. */
+static void ring_defer(struct pcapring *r, struct fs_job *j)
+{
+	atomic_fetch_add_explicit(&j->fs->refs, 1, memory_order_relaxed);
+	if (r->defer != NULL && r->defer(r->defer_arg, fs_job_run, j) == 0)
+		return;
+	if (r->defer != NULL)
+		r->st.fs_inline++;
+	fs_job_run(j);
+}
+
+struct pcapring_fs *pcapring_fs_get(struct pcapring *r)
+{
+	atomic_fetch_add_explicit(&r->fs->refs, 1, memory_order_relaxed);
+	return r->fs;
+}
+
+void pcapring_fs_counts(struct pcapring_fs *fs, uint64_t *rotated, uint64_t *deleted)
+{
+	*rotated = atomic_load_explicit(&fs->files_rotated, memory_order_relaxed);
+	*deleted = atomic_load_explicit(&fs->files_deleted, memory_order_relaxed);
+}
+
+void pcapring_fs_put(struct pcapring_fs *fs)
+{
+	if (fs == NULL || atomic_fetch_sub_explicit(&fs->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pthread_mutex_destroy(&fs->mu);
+	free(fs->sessdir);
+	free(fs->session);
+	free(fs);
+}
+
+/* ring_scan: note earlier runs' files: the highest seq. */
 static int ring_scan(struct pcapring *r)
 {
 	DIR *d;
 	struct dirent *de;
-	enum name_kind k;
 	uint64_t seq;
 
 	if ((d = opendir(r->sessdir)) == NULL) {
@@ -250,12 +363,10 @@ static int ring_scan(struct pcapring *r)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if ((k = name_classify(r->session, de->d_name, &seq)) == NAME_OTHER)
+		if (name_classify(r->session, de->d_name, &seq) == NAME_OTHER)
 			continue;
 		if (seq >= r->seq && seq < UINT64_MAX)
 			r->seq = seq + 1;
-		if (k == NAME_DONE && r->keep_files > 0)
-			done_insert(r, de->d_name);
 	}
 	closedir(d);
 	return 0;
@@ -264,15 +375,11 @@ static int ring_scan(struct pcapring *r)
 /* ring_free: release everything the ring owns; no file may be open. */
 static void ring_free(struct pcapring *r)
 {
-	for (size_t i = 0; i < r->ndone; i++)
-		free(r->done[i]);
-	free(r->done);
 	if (r->pd != NULL)
 		pcap_close(r->pd);
 	pthread_mutex_destroy(&r->mu);
 	free(r->iobuf);
-	free(r->sessdir);
-	free(r->session);
+	pcapring_fs_put(r->fs);
 	free(r);
 }
 
@@ -307,13 +414,21 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 	}
 	r = xcalloc(1, sizeof(*r));
 	pthread_mutex_init(&r->mu, NULL);
-	r->sessdir = xstrdup(sdir);
-	r->session = xstrdup(c->session);
+	r->fs = xcalloc(1, sizeof(*r->fs));
+	atomic_init(&r->fs->refs, 1);
+	r->fs->sessdir = xstrdup(sdir);
+	r->fs->session = xstrdup(c->session);
+	r->fs->keep_files = c->keep_files;
+	r->fs->completed = c->completed;
+	r->fs->completed_arg = c->completed_arg;
+	pthread_mutex_init(&r->fs->mu, NULL);
+	r->fs->ll = (struct log_limit)LOG_LIMIT_INIT(5, 10);
+	r->sessdir = r->fs->sessdir;
+	r->session = r->fs->session;
 	r->rotate_size = c->rotate_size;
 	r->rotate_interval = c->rotate_interval;
-	r->keep_files = c->keep_files;
-	r->completed = c->completed;
-	r->completed_arg = c->completed_arg;
+	r->defer = c->defer;
+	r->defer_arg = c->defer_arg;
 	r->snaplen =
 	    c->snaplen == 0 || c->snaplen > RING_MAX_SNAPLEN ? RING_MAX_SNAPLEN : c->snaplen;
 	r->seq = 1;
@@ -323,7 +438,13 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 		log_warnx("pcapring: pcap_open_dead failed");
 		goto fail;
 	}
-	if (ring_scan(r) == -1)
+	if (c->fresh) {
+		/* no scan here: ring_create skips names in use; stale .part files of
+		 * an earlier run are recovered by deferred work */
+		struct fs_job *j = xcalloc(1, sizeof(*j));
+		j->fs = r->fs;
+		ring_defer(r, j);
+	} else if (ring_scan(r) == -1)
 		goto fail;
 	return r;
 fail:
@@ -339,25 +460,25 @@ static void ring_backoff(struct pcapring *r, const struct timespec *ts)
 	r->retry_at.tv_sec += 1;
 }
 
-/* ring_complete: rename the closed .part to its final name and apply keep_files. */
-static void ring_complete(struct pcapring *r)
+/* ring_complete: rename the closed .part to its final name and apply keep_files;
+ * deferred when a packet (pkt) closed the file. */
+static void ring_complete(struct pcapring *r, bool pkt)
 {
-	if (rename(r->part, r->final) == -1) {
-		ring_warn(r, "rename", r->part);
+	struct fs_job *j;
+
+	if (!pkt || r->defer == NULL) {
+		fs_complete(r->fs, r->part, r->final);
 		return;
 	}
-	r->st.files_rotated++;
-	log_debug("%s: %s", __func__, r->final);
-	if (r->completed != NULL)
-		r->completed(r->completed_arg, r->session, r->final);
-	if (r->keep_files > 0) {
-		done_insert(r, strrchr(r->final, '/') + 1);
-		done_prune(r);
-	}
+	j = xcalloc(1, sizeof(*j));
+	j->fs = r->fs;
+	j->part = xstrdup(r->part);
+	j->final = xstrdup(r->final);
+	ring_defer(r, j);
 }
 
 /* ring_abort_file: after a write error, cut the file back to its last flushed record, finish it. */
-static void ring_abort_file(struct pcapring *r, const struct timespec *ts)
+static void ring_abort_file(struct pcapring *r, const struct timespec *ts, bool pkt)
 {
 	ring_warn(r, "write", r->part);
 	/* records cut away were counted as written: they are errors now */
@@ -372,7 +493,7 @@ static void ring_abort_file(struct pcapring *r, const struct timespec *ts)
 	r->fp = NULL;
 	r->dumper = NULL;
 	if (r->good_records > 0)
-		ring_complete(r);
+		ring_complete(r, pkt);
 	else if (unlink(r->part) == -1)
 		ring_warn(r, "unlink", r->part);
 	ring_backoff(r, ts);
@@ -386,16 +507,33 @@ static void ring_mark_good(struct pcapring *r)
 }
 
 /* ring_close_file: flush, close and rename the open file; salvage it on a flush error. */
-static void ring_close_file(struct pcapring *r)
+static void ring_close_file(struct pcapring *r, bool pkt)
 {
 	if (fflush(r->fp) != 0 || ferror(r->fp)) {
-		ring_abort_file(r, &r->last_ts);
+		ring_abort_file(r, &r->last_ts, pkt);
 		return;
 	}
 	pcap_dump_close(r->dumper);
 	r->fp = NULL;
 	r->dumper = NULL;
-	ring_complete(r);
+	ring_complete(r, pkt);
+}
+
+/* ring_note_first: before the ring's first file is created, say which it will
+ * be (a deferred recovery must leave it and the later ones alone); `made`
+ * once it is. */
+static void ring_note_first(struct pcapring *r, const char *stamp, bool made)
+{
+	struct pcapring_fs *fs = r->fs;
+
+	pthread_mutex_lock(&fs->mu);
+	if (!fs->first_made) {
+		memcpy(fs->first_stamp, stamp, sizeof(fs->first_stamp));
+		fs->first_seq = r->seq;
+		fs->have_first = true;
+		fs->first_made = made;
+	}
+	pthread_mutex_unlock(&fs->mu);
 }
 
 /* ring_create: pick the next free name for a file starting at t and create its .part. */
@@ -417,8 +555,10 @@ static int ring_create(struct pcapring *r, time_t t)
 			return -1;
 		if (path_exists(r->final))
 			continue;
+		ring_note_first(r, stamp, false);
 		fd = open(r->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 		if (fd != -1) {
+			ring_note_first(r, stamp, true);
 			r->seq++;
 			return fd;
 		}
@@ -495,7 +635,7 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 	uint32_t caplen = (uint32_t)MIN(cap_len, (size_t)r->snaplen);
 
 	if (r->fp != NULL && ring_must_rotate(r, ts, RING_RECHDR_LEN + caplen))
-		ring_close_file(r);
+		ring_close_file(r, true);
 	if (r->fp == NULL && ring_open_file(r, ts) == -1) {
 		r->st.write_errors++;
 		return -1;
@@ -510,7 +650,7 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 	r->st.packets++;
 	r->st.bytes += RING_RECHDR_LEN + caplen;
 	if (ferror(r->fp)) {
-		ring_abort_file(r, ts);
+		ring_abort_file(r, ts, true);
 		return -1;
 	}
 	r->last_ts = *ts;
@@ -536,7 +676,7 @@ void pcapring_seal(struct pcapring *r)
 {
 	pthread_mutex_lock(&r->mu);
 	if (r->fp != NULL)
-		ring_close_file(r);
+		ring_close_file(r, false);
 	r->sealed = true;
 	pthread_mutex_unlock(&r->mu);
 }
@@ -555,7 +695,7 @@ void pcapring_tick(struct pcapring *r, const struct timespec *now)
 {
 	pthread_mutex_lock(&r->mu);
 	if (r->fp != NULL && r->rotate_interval > 0 && now->tv_sec >= r->interval_end)
-		ring_close_file(r);
+		ring_close_file(r, false);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -564,7 +704,7 @@ void pcapring_flush(struct pcapring *r)
 	pthread_mutex_lock(&r->mu);
 	if (r->fp != NULL) {
 		if (fflush(r->fp) != 0 || ferror(r->fp))
-			ring_abort_file(r, &r->last_ts);
+			ring_abort_file(r, &r->last_ts, false);
 		else
 			ring_mark_good(r);
 	}
@@ -575,7 +715,7 @@ void pcapring_finish(struct pcapring *r)
 {
 	pthread_mutex_lock(&r->mu);
 	if (r->fp != NULL)
-		ring_close_file(r);
+		ring_close_file(r, false);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -592,6 +732,7 @@ void pcapring_get_stats(struct pcapring *r, struct pcapring_stats *st)
 	pthread_mutex_lock(&r->mu);
 	*st = r->st;
 	pthread_mutex_unlock(&r->mu);
+	pcapring_fs_counts(r->fs, &st->files_rotated, &st->files_deleted);
 }
 
 /* recover_trim: cut a stale .part back to its last whole record; -1 if it is no pcap. */
@@ -653,27 +794,54 @@ static int recover_one(const char *sdir, const char *name)
 	return 0;
 }
 
-int pcapring_recover(const char *dir, const char *session)
+/* fs_is_mine: is this .part one of the ring's own (its first file or a later one)? */
+static bool fs_is_mine(struct pcapring_fs *fs, const char *name)
 {
-	char sdir[PATH_MAX];
+	struct pcap_name pn;
+	bool mine;
+	int c;
+
+	pcapring_parse_name(name, &pn);
+	pthread_mutex_lock(&fs->mu);
+	c = strcmp(pn.stamp, fs->first_stamp);
+	mine = fs->have_first && (c > 0 || (c == 0 && pn.seq >= fs->first_seq));
+	pthread_mutex_unlock(&fs->mu);
+	return mine;
+}
+
+/* recover_dir: pcapring_recover in sdir; with `fs`, not the .part files
+ * of that ring, which may already be writing there. */
+static int recover_dir(const char *sdir, const char *session, struct pcapring_fs *fs)
+{
 	struct dirent *de;
 	uint64_t seq;
 	DIR *d;
 	int n = 0;
 
-	if (dir == NULL || !session_name_ok(session) ||
-	    path_fmt(sdir, sizeof(sdir), "%s/%s", dir, session) == -1)
-		return -1;
 	if ((d = opendir(sdir)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
 		log_warn("pcapring: opendir %s", sdir);
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL)
-		if (name_classify(session, de->d_name, &seq) == NAME_PART &&
-		    recover_one(sdir, de->d_name) == 0)
+	while ((de = readdir(d)) != NULL) {
+		if (name_classify(session, de->d_name, &seq) != NAME_PART)
+			continue;
+		if (fs != NULL && fs_is_mine(fs, de->d_name))
+			continue;
+		if (recover_one(sdir, de->d_name) == 0)
 			n++;
+	}
 	closedir(d);
 	return n;
+}
+
+int pcapring_recover(const char *dir, const char *session)
+{
+	char sdir[PATH_MAX];
+
+	if (dir == NULL || !session_name_ok(session) ||
+	    path_fmt(sdir, sizeof(sdir), "%s/%s", dir, session) == -1)
+		return -1;
+	return recover_dir(sdir, session, NULL);
 }

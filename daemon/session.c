@@ -9,7 +9,9 @@
 #include "vxmirror/session.h"
 #include "vxmirror/util.h"
 
-/* session_open_ring: recover stale .part files, then open the pcap ring. */
+/* session_open_ring: recover stale .part files, then open the pcap ring.
+ * An automatic session is made on the packet path: its ring recovers and
+ * scans through the housekeeper instead. */
 static void session_open_ring(const struct session_table *t, const struct config *cfg,
                               struct session *s, bool pcap)
 {
@@ -22,12 +24,16 @@ static void session_open_ring(const struct session_table *t, const struct config
 	    .snaplen = cfg->pcap.snaplen,
 	    .completed = t->completed,
 	    .completed_arg = t->completed_arg,
+	    .defer = t->defer,
+	    .defer_arg = t->completed_arg,
+	    .fresh = s->auto_created,
 	};
-	int n;
+	int n = 0;
 
 	if (!pcap)
 		return;
-	n = pcapring_recover(cfg->pcap_dir, s->name);
+	if (!s->auto_created)
+		n = pcapring_recover(cfg->pcap_dir, s->name);
 	if (n > 0)
 		log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run as "
 		          "*.recovered.pcap",
@@ -73,12 +79,13 @@ static struct session *session_make(struct session_table *t, const struct config
 
 struct session_table *sessions_new(const struct config *cfg,
                                    void (*completed)(void *, const char *, const char *),
-                                   void *completed_arg)
+                                   int (*defer)(void *, void (*)(void *), void *), void *arg)
 {
 	struct session_table *t = xcalloc(1, sizeof(*t));
 
 	t->completed = completed;
-	t->completed_arg = completed_arg;
+	t->defer = defer;
+	t->completed_arg = arg;
 	pthread_mutex_init(&t->mu, NULL);
 	t->cfg = cfg;
 	atomic_init(&t->gen, 1);
@@ -92,6 +99,7 @@ static void session_free(struct session *s)
 {
 	if (s->ring != NULL)
 		pcapring_close(s->ring);
+	pcapring_fs_put(s->ring_fs);
 	free(s);
 }
 
@@ -273,8 +281,23 @@ static void close_ring(struct session *s)
 		return;
 	pcapring_finish(s->ring);
 	pcapring_get_stats(s->ring, &s->ring_final);
+	/* work it deferred may still complete and delete files: counted from ring_fs */
+	s->ring_final.files_rotated = s->ring_final.files_deleted = 0;
+	s->ring_fs = pcapring_fs_get(s->ring);
 	pcapring_close(s->ring);
 	s->ring = NULL;
+}
+
+/* closed_stats: the counters of a closed ring (or of none). */
+static void closed_stats(const struct session *s, struct pcapring_stats *ps)
+{
+	uint64_t rot = 0, del = 0;
+
+	*ps = s->ring_final;
+	if (s->ring_fs != NULL)
+		pcapring_fs_counts(s->ring_fs, &rot, &del);
+	ps->files_rotated += rot;
+	ps->files_deleted += del;
 }
 
 void session_totals_get(const struct session *s, struct session_totals *t)
@@ -293,11 +316,10 @@ void session_totals_get(const struct session *s, struct session_totals *t)
 /* add_counts: fold the counters of `from` into `into`. */
 static void add_counts(struct session *into, const struct session *from)
 {
-	struct pcapring_stats *a = &into->ring_final;
-	const struct pcapring_stats *b = &from->ring_final;
-
+	struct pcapring_stats *a = &into->ring_final, bs, *b = &bs;
 	struct session_totals ft;
 
+	closed_stats(from, &bs);
 	session_totals_get(from, &ft);
 	atomic_fetch_add(&into->shard[0].packets, ft.packets);
 	atomic_fetch_add(&into->shard[0].bytes, ft.bytes);
@@ -336,7 +358,7 @@ size_t sessions_reclaim(struct session_table *t, unsigned safe)
 				g = t->gone[j];
 		if (g != NULL) {
 			add_counts(g, s);
-			free(s);
+			session_free(s);
 		} else
 			push(&t->gone, &t->ngone, &t->gonecap, s);
 		t->old[i] = t->old[--t->nold];
@@ -383,7 +405,7 @@ void session_pcap_stats(struct session *s, struct pcapring_stats *ps)
 	if (s->ring != NULL)
 		pcapring_get_stats(s->ring, ps);
 	else
-		*ps = s->ring_final;
+		closed_stats(s, ps);
 	ps->write_errors += atomic_load(&s->c.pcap_unwritten);
 }
 

@@ -4,6 +4,8 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,4 +324,42 @@ Test(housekeep, bounded_queue_and_budget_spares_hooked_files, .init = setup, .fi
 		cr_assert_eq(access(done, F_OK) == 0, i < 2, "hook ran for file %d: %d", i,
 		             access(done, F_OK) == 0);
 	}
+}
+
+/* deferred work: run on the housekeeper's thread, in order, and all of it before hk_stop returns */
+static struct {
+	pthread_t th[64];
+	int order[64];
+	int n;
+} done_work;
+static pthread_mutex_t work_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void one_piece(void *ctx)
+{
+	msleep(2);
+	pthread_mutex_lock(&work_mu);
+	done_work.th[done_work.n] = pthread_self();
+	done_work.order[done_work.n++] = (int)(intptr_t)ctx;
+	pthread_mutex_unlock(&work_mu);
+}
+
+Test(housekeep, deferred_work_runs_in_order_off_the_caller, .init = setup, .fini = teardown)
+{
+	struct hk_conf c = {.dir = dir, .interval_ms = 1000};
+	struct housekeeper *hk = hk_start(&c);
+	struct hk_stats st;
+
+	cr_assert_not_null(hk);
+	done_work.n = 0;
+	for (int i = 0; i < 64; i++)
+		cr_assert_eq(hk_defer(hk, one_piece, (void *)(intptr_t)i), 0);
+	hk_stop(hk, 0, &st); /* waits for all 64 (about 130 ms) */
+	cr_assert_eq(done_work.n, 64);
+	cr_assert_eq(st.work_done, 64);
+	cr_assert_eq(st.work_refused, 0);
+	for (int i = 0; i < 64; i++) {
+		cr_assert_eq(done_work.order[i], i);
+		cr_assert(!pthread_equal(done_work.th[i], pthread_self()));
+	}
+	cr_assert_eq(hk_defer(NULL, one_piece, NULL), -1); /* no housekeeper: the caller runs it */
 }

@@ -13,6 +13,7 @@
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +481,130 @@ Test(pcapring, keep_files_counts_earlier_runs)
 	cr_assert_str_eq(names[4], "s-20240101T000200Z-000012.pcap");
 	cr_assert_str_eq(names[5], "s-foo.pcap");
 	cr_assert_str_eq(names[6], "s2-20231231T000000Z-000001.pcap");
+}
+
+/* A stand-in for the housekeeper: deferred work waits here until run_deferred(). */
+static struct {
+	void (*fn)(void *);
+	void *ctx;
+} g_q[16];
+static int g_nq;
+static bool g_refuse;
+
+static int defer_to_q(void *arg, void (*fn)(void *), void *ctx)
+{
+	(void)arg;
+	if (g_refuse)
+		return -1;
+	cr_assert_lt(g_nq, 16);
+	g_q[g_nq].fn = fn;
+	g_q[g_nq].ctx = ctx;
+	g_nq++;
+	return 0;
+}
+
+static void run_deferred(void)
+{
+	for (int i = 0; i < g_nq; i++)
+		g_q[i].fn(g_q[i].ctx);
+	g_nq = 0;
+}
+
+#define F(min) "s-20240101T00" #min "00Z-0000"
+
+Test(pcapring, packet_path_defers_rename_and_keep_files)
+{
+	struct pcapring_conf c = conf(0, 60, 2);
+	struct pcapring_stats st;
+	char names[MAX_FILES][256];
+	struct pcapring_fs *fs;
+	struct pcapring *r;
+	uint64_t rot, del;
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	r = pcapring_open(&c);
+	cr_assert_not_null(r);
+	for (uint32_t i = 0; i < 3; i++)
+		cr_assert_eq(put(r, ts_at(T0 + 60 * i, 0), 64, i, NULL), 0);
+	/* the packets closed two files: their renames wait for the other thread */
+	cr_assert_eq(g_nq, 2);
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 3);
+	cr_assert_str_eq(names[0], F(00) "01.pcap.part");
+	cr_assert_str_eq(names[1], F(01) "02.pcap.part");
+	cr_assert_str_eq(names[2], F(02) "03.pcap.part");
+	pcapring_get_stats(r, &st);
+	cr_assert_eq(st.files_rotated, 0);
+	run_deferred();
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 3);
+	cr_assert_str_eq(names[0], F(00) "01.pcap");
+	cr_assert_str_eq(names[1], F(01) "02.pcap");
+	pcapring_get_stats(r, &st);
+	cr_assert_eq(st.files_rotated, 2);
+	cr_assert_eq(st.files_deleted, 0);
+	cr_assert_eq(st.fs_inline, 0);
+	/* the queue refuses: the packet does it in place, counted */
+	g_refuse = true;
+	cr_assert_eq(put(r, ts_at(T0 + 180, 0), 64, 3, NULL), 0);
+	cr_assert_eq(g_nq, 0);
+	pcapring_get_stats(r, &st);
+	cr_assert_eq(st.fs_inline, 1);
+	cr_assert_eq(st.files_rotated, 3);
+	cr_assert_eq(st.files_deleted, 1);
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 3);
+	cr_assert_str_eq(names[0], F(01) "02.pcap");
+	cr_assert_str_eq(names[1], F(02) "03.pcap");
+	cr_assert_str_eq(names[2], F(03) "04.pcap.part");
+	/* work still queued when the ring is closed runs afterwards, on the shared part */
+	g_refuse = false;
+	cr_assert_eq(put(r, ts_at(T0 + 240, 0), 64, 4, NULL), 0);
+	cr_assert_eq(g_nq, 1);
+	fs = pcapring_fs_get(r);
+	pcapring_close(r); /* not a packet: completes file 5 in place */
+	cr_assert_eq(g_nq, 1);
+	run_deferred();
+	pcapring_fs_counts(fs, &rot, &del);
+	pcapring_fs_put(fs);
+	cr_assert_eq(rot, 5);
+	cr_assert_eq(del, 3);
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 2);
+	cr_assert_str_eq(names[0], F(03) "04.pcap");
+	cr_assert_str_eq(names[1], F(04) "05.pcap");
+}
+
+Test(pcapring, fresh_ring_recovers_through_defer_and_spares_its_own)
+{
+	struct pcapring_conf c = conf(0, 0, 0);
+	char names[MAX_FILES][256];
+	struct rec recs[8];
+	struct pcap_ref ref;
+	struct pcapring *r;
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	c.fresh = true;
+	cr_assert_eq(mkdir(g_sdir, 0750), 0);
+	write_pcap(in_sdir("s-20231231T000000Z-000001.pcap.part"), 2);
+	write_pcap(in_sdir(F(00) "01.pcap.part"), 1); /* an earlier run, same second */
+	r = pcapring_open(&c);
+	cr_assert_not_null(r);
+	cr_assert_eq(g_nq, 1); /* the recovery: not done while the session is made */
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 2);
+	cr_assert_eq(put(r, ts_at(T0, 0), 64, 7, &ref), 0);
+	cr_assert_str_eq(ref.file, in_sdir(F(00) "02.pcap")); /* 01 is taken */
+	run_deferred();
+	cr_assert_eq(list_dir(g_sdir, names, MAX_FILES), 3);
+	cr_assert_str_eq(names[0], "s-20231231T000000Z-000001.recovered.pcap");
+	cr_assert_str_eq(names[1], F(00) "01.recovered.pcap");
+	cr_assert_str_eq(names[2], F(00) "02.pcap.part"); /* ours, still written */
+	cr_assert_eq(put(r, ts_at(T0 + 1, 0), 64, 8, NULL), 0);
+	pcapring_close(r);
+	cr_assert_eq(read_pcap(in_sdir(F(00) "02.pcap"), recs, 8), 2);
+	cr_assert_eq(recs[0].id, 7);
+	cr_assert_eq(recs[1].id, 8);
+	cr_assert_eq(read_pcap(in_sdir("s-20231231T000000Z-000001.recovered.pcap"), recs, 8), 2);
 }
 
 Test(pcapring, no_packets_no_file_and_no_part_after_close)

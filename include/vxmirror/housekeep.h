@@ -4,8 +4,9 @@
  *
  * Everything here is filesystem work that must stay off the packet path:
  * scanning pcap_dir, statvfs(), deleting old files, spawning and reaping
- * hook processes.  The writers only call hk_completed() (a mutex-guarded
- * append to a bounded queue, no I/O) when a file is complete.
+ * hook processes, and what the rings defer with hk_defer(): renaming a
+ * completed file, keep_files, an automatic session's recovery.  The
+ * writers only append to bounded queues under a mutex (no I/O).
  *
  * The budget (Arkime's freeSpaceG, daemonlogger's percentage, tcpdump -W):
  *   - max_disk: the bytes of every pcap file under pcap_dir together
@@ -68,6 +69,8 @@ struct hk_stats {
 	uint64_t hooks_running;   /* now */
 	uint64_t hooks_queued;    /* now */
 	uint64_t scans;           /* budget passes done */
+	uint64_t work_done;    /* deferred filesystem work done (renames, keep_files, recovery) */
+	uint64_t work_refused; /* refused (queue full, stopping): done by the caller instead */
 };
 
 /* hk_start: start the housekeeper thread.  NULL (logged) on failure. */
@@ -76,6 +79,12 @@ struct housekeeper *hk_start(const struct hk_conf *);
 /* hk_completed: a file is complete (renamed to its final name).  Queues
  * its hook and wakes the housekeeper.  No I/O; safe from any thread. */
 void hk_completed(struct housekeeper *, const char *session, const char *path);
+
+/* hk_defer: run fn(ctx) soon on the housekeeper's thread, in order (the
+ * pcapring_conf.defer of every ring; arg is the housekeeper).  0 when
+ * queued; -1 when the queue is full or the housekeeper stops: the caller
+ * runs it.  hk_stop() waits for the queued work first. */
+int hk_defer(void *arg, void (*fn)(void *), void *ctx);
 
 /* hk_kick: run a budget pass now (e.g. after a rotation). */
 void hk_kick(struct housekeeper *);

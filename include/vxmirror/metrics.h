@@ -56,6 +56,7 @@ struct metrics_snapshot {
 	/* the pcap directory: disk budget and hooks (housekeep.h) */
 	struct hk_stats hk;
 	uint64_t pcap_deleted_keep_files; /* summed over sessions */
+	uint64_t pcap_fs_inline;          /* summed over sessions */
 
 	struct metrics_session *sessions;
 	size_t nsessions;

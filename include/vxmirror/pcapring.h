@@ -12,6 +12,14 @@
  * so offline replay rotates exactly like live traffic.  Interval rotation
  * is aligned to the wall clock: with 5m, files start at :00, :05, ...
  *
+ * Filesystem work that a packet would otherwise wait for (renaming a
+ * completed file, its hook, the keep_files deletions, and for an automatic
+ * session the directory scan and the recovery of an earlier run's files)
+ * is handed to conf.defer (the housekeeper's thread) when that is set.
+ * When it refuses (its queue is full) the work is done in place and
+ * counted in fs_inline.  Work asked for outside the packet path (tick,
+ * finish, seal, close: the main and housekeeper threads) is done in place.
+ *
  * One mutex per ring: several workers may write to one session's ring.
  * A write error (disk full) is counted and the ring retries opening a new
  * file on a later packet (at most once per second), so it recovers by
@@ -26,6 +34,7 @@
 #include <time.h>
 
 struct pcapring;
+struct pcapring_fs; /* what a ring shares with its deferred filesystem work */
 
 struct pcapring_conf {
 	const char *dir;          /* base dir; the ring writes into dir/<session> */
@@ -34,10 +43,18 @@ struct pcapring_conf {
 	uint64_t rotate_interval; /* seconds, 0 = off */
 	uint32_t keep_files;      /* 0 = unlimited */
 	uint32_t snaplen;         /* max captured bytes per record */
-	/* completed: a file got its final name (called with the ring's lock
-	 * held: no I/O, no locks but the callee's own); may be NULL. */
+	/* completed: a file got its final name (called on the thread that
+	 * renamed it, the ring's lock perhaps held: no I/O, no locks but the
+	 * callee's own); may be NULL. */
 	void (*completed)(void *arg, const char *session, const char *path);
 	void *completed_arg;
+	/* defer: run fn(ctx) soon on another thread and return 0, or return -1
+	 * (its queue is full) to have it run here; may be NULL (all in place). */
+	int (*defer)(void *arg, void (*fn)(void *ctx), void *ctx);
+	void *defer_arg;
+	/* fresh: the session has just been made on the packet path (unknown_vni:
+	 * auto): scan and recover its directory through defer, not here */
+	bool fresh;
 };
 
 /* Where a packet was written, for an alert's "pcap" field. */
@@ -52,6 +69,7 @@ struct pcapring_stats {
 	uint64_t files_rotated; /* files completed and renamed */
 	uint64_t files_deleted; /* removed by keep_files */
 	uint64_t write_errors;  /* packets not written: open/write failures */
+	uint64_t fs_inline;     /* deferrable filesystem work done on the packet path */
 };
 
 /*
@@ -92,6 +110,14 @@ bool pcapring_failing(struct pcapring *);
 void pcapring_close(struct pcapring *);
 
 void pcapring_get_stats(struct pcapring *, struct pcapring_stats *);
+
+/* pcapring_fs_get: a reference to the ring's shared part, whose counters
+ * (files_rotated, files_deleted) go on changing while work deferred by the
+ * ring is done, also after the ring is closed. */
+struct pcapring_fs *pcapring_fs_get(struct pcapring *);
+/* pcapring_fs_counts: the shared counters now. */
+void pcapring_fs_counts(struct pcapring_fs *, uint64_t *files_rotated, uint64_t *files_deleted);
+void pcapring_fs_put(struct pcapring_fs *);
 
 /* The parts of a ring's file name, <session>-<YYYYmmddTHHMMSSZ>-<seq><ext>. */
 enum pcap_name_kind { PCAP_NAME_OTHER, PCAP_NAME_DONE, PCAP_NAME_RECOVERED, PCAP_NAME_PART };

@@ -74,6 +74,7 @@ struct session {
 	struct pcapring *ring;            /* NULL: pcap off, the directory failed, or closed */
 	bool pcap_broken;                 /* pcap on, but its directory could not be opened */
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
+	struct pcapring_fs *ring_fs;      /* after that: its files_rotated/deleted go on */
 	struct session_counters c;
 	struct session_shard shard[SESSION_SHARDS]; /* aligned: sessions are aligned_alloc'd */
 };
@@ -93,13 +94,16 @@ struct session_table {
 	/* completed: every ring's pcapring_conf.completed (the housekeeper) */
 	void (*completed)(void *arg, const char *session, const char *path);
 	void *completed_arg;
+	/* defer: every ring's pcapring_conf.defer (the housekeeper's queue) */
+	int (*defer)(void *arg, void (*fn)(void *), void *ctx);
 };
 
 /* sessions_new: one session per configured session, rings opened (stale
- * .part files recovered first). */
+ * .part files recovered first).  `completed` and `defer` (both may be NULL)
+ * are given to every ring with `arg`. */
 struct session_table *sessions_new(const struct config *,
                                    void (*completed)(void *, const char *, const char *),
-                                   void *completed_arg);
+                                   int (*defer)(void *, void (*)(void *), void *), void *arg);
 /* sessions_rotate: complete the open pcap file of the session `name` now
  * (the disk budget's early rotation); false when there is no such ring. */
 bool sessions_rotate(struct session_table *, const char *name);
