@@ -39,7 +39,8 @@
 #define RING_FILEHDR_LEN sizeof(struct pcap_file_header)
 #define RING_MAX_SNAPLEN 262144 /* libpcap's maximum for DLT_EN10MB */
 #define RING_SEQ_TRIES   1000
-#define RING_STAMP_LEN   16                                /* "YYYYmmddTHHMMSSZ" */
+#define RING_PEND_MAX    (1024 * 1024) /* records waiting for a fresh ring's directory */
+#define RING_STAMP_LEN   16            /* "YYYYmmddTHHMMSSZ" */
 #define RING_NAME_FIXED  (1 + RING_STAMP_LEN + 1 + 20 + 5) /* "-" stamp "-" seq ".pcap" */
 
 enum name_kind { NAME_OTHER, NAME_DONE, NAME_PART };
@@ -57,6 +58,7 @@ struct pcapring_fs {
 	atomic_uint_least64_t files_deleted;
 	pthread_mutex_t mu; /* ll and first: the work runs on more than one thread */
 	struct log_limit ll;
+	atomic_bool dir_ready; /* a fresh ring's directory exists (the deferred work made it) */
 	/* the ring's first file: this ring's files are it and later ones */
 	bool have_first, first_made;
 	char first_stamp[RING_STAMP_LEN + 1];
@@ -95,6 +97,16 @@ struct pcapring {
 	uint64_t good_records; /* records before good_off */
 	int64_t interval_end;  /* packet time at which this file rotates */
 	struct timespec last_ts;
+
+	/* A fresh ring whose directory the deferred work is still making: its
+	 * first records wait in pend (their names, part and final, already
+	 * chosen and handed out in pcap_refs) until it is there. */
+	bool fresh;
+	bool pending;
+	uint8_t *pend;
+	size_t pend_len;
+	uint64_t pend_records;
+	struct timespec pend_ts; /* of the first record */
 
 	bool sealed;  /* pcapring_seal(): writes are refused, no new file */
 	bool backoff; /* after an error: no new file before retry_at */
@@ -308,7 +320,10 @@ static void fs_job_run(void *ctx)
 
 	if (j->part != NULL)
 		fs_complete(j->fs, j->part, j->final);
-	else if ((n = recover_dir(j->fs->sessdir, j->fs->session, j->fs)) > 0)
+	else if (mkdir_p(j->fs->sessdir) == -1)
+		fs_warn(j->fs, "mkdir", j->fs->sessdir);
+	else if (atomic_store_explicit(&j->fs->dir_ready, true, memory_order_release),
+	         (n = recover_dir(j->fs->sessdir, j->fs->session, j->fs)) > 0)
 		log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run as "
 		          "*.recovered.pcap",
 		          j->fs->session, n, n == 1 ? "" : "s");
@@ -379,6 +394,7 @@ static void ring_free(struct pcapring *r)
 		pcap_close(r->pd);
 	pthread_mutex_destroy(&r->mu);
 	free(r->iobuf);
+	free(r->pend);
 	pcapring_fs_put(r->fs);
 	free(r);
 }
@@ -408,7 +424,7 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 
 	if (ring_check_conf(c, sdir, sizeof(sdir)) == -1)
 		return NULL;
-	if (mkdir_p(sdir) == -1) {
+	if (!c->fresh && mkdir_p(sdir) == -1) {
 		log_warn("pcapring: mkdir %s", sdir);
 		return NULL;
 	}
@@ -429,6 +445,7 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 	r->rotate_interval = c->rotate_interval;
 	r->defer = c->defer;
 	r->defer_arg = c->defer_arg;
+	r->fresh = c->fresh;
 	r->snaplen =
 	    c->snaplen == 0 || c->snaplen > RING_MAX_SNAPLEN ? RING_MAX_SNAPLEN : c->snaplen;
 	r->seq = 1;
@@ -439,8 +456,9 @@ struct pcapring *pcapring_open(const struct pcapring_conf *c)
 		goto fail;
 	}
 	if (c->fresh) {
-		/* no scan here: ring_create skips names in use; stale .part files of
-		 * an earlier run are recovered by deferred work */
+		/* no mkdir or scan here: the deferred work makes the directory (the
+		 * first records wait for it) and recovers stale .part files of an
+		 * earlier run; ring_create skips names in use */
 		struct fs_job *j = xcalloc(1, sizeof(*j));
 		j->fs = r->fs;
 		ring_defer(r, j);
@@ -528,7 +546,8 @@ static void ring_note_first(struct pcapring *r, const char *stamp, bool made)
 
 	pthread_mutex_lock(&fs->mu);
 	if (!fs->first_made) {
-		memcpy(fs->first_stamp, stamp, sizeof(fs->first_stamp));
+		if (stamp != NULL) /* NULL: the one noted before */
+			memcpy(fs->first_stamp, stamp, sizeof(fs->first_stamp));
 		fs->first_seq = r->seq;
 		fs->have_first = true;
 		fs->first_made = made;
@@ -590,20 +609,45 @@ static int ring_dump_open(struct pcapring *r, int fd)
 	return 0;
 }
 
-/* ring_open_file: start a new .part file for a packet at ts; -1 while backing off or on error. */
-static int ring_open_file(struct pcapring *r, const struct timespec *ts)
+static int ring_start_file(struct pcapring *r, int fd, const struct timespec *ts);
+
+/* ring_open_file: start a new .part file for a packet at ts (pkt: on the
+ * packet path); -1 while backing off or on error.  May leave r->pending
+ * instead of an open file. */
+static int ring_open_file(struct pcapring *r, const struct timespec *ts, bool pkt)
 {
 	int fd;
 
 	if (r->backoff && ts_before(ts, &r->retry_at))
 		return -1;
 	r->backoff = false;
-	/* mkdir again: the session directory may have been removed under us */
-	if (mkdir_p(r->sessdir) == -1 || (fd = ring_create(r, ts->tv_sec)) == -1) {
+	fd = ring_create(r, ts->tv_sec);
+	if (fd == -1 && errno == ENOENT && pkt && r->fresh &&
+	    !atomic_load_explicit(&r->fs->dir_ready, memory_order_acquire)) {
+		/* the deferred work is still making the directory: wait for it in
+		 * memory, in the file ring_create has just named */
+		r->pending = true;
+		r->pend_ts = *ts;
+		return 0;
+	}
+	if (fd == -1 && errno == ENOENT) {
+		/* the directory was removed under us (or not made yet): make it */
+		if (mkdir_p(r->sessdir) == 0)
+			fd = ring_create(r, ts->tv_sec);
+		else
+			errno = ENOENT;
+	}
+	if (fd == -1) {
 		ring_warn(r, "create file in", r->sessdir);
 		ring_backoff(r, ts);
 		return -1;
 	}
+	return ring_start_file(r, fd, ts);
+}
+
+/* ring_start_file: put the stream on the new .part (fd) for a first packet at ts. */
+static int ring_start_file(struct pcapring *r, int fd, const struct timespec *ts)
+{
 	if (ring_dump_open(r, fd) == -1) {
 		ring_warn(r, "open", r->part);
 		unlink(r->part);
@@ -627,6 +671,111 @@ static bool ring_must_rotate(const struct pcapring *r, const struct timespec *ts
 	return r->rotate_size > 0 && r->file_records > 0 && r->file_bytes + reclen > r->rotate_size;
 }
 
+/* Header of a record waiting in pend. */
+struct pend_rec {
+	struct timespec ts;
+	uint32_t caplen, len;
+};
+
+/* ring_pend_add: keep a record until the directory is there; -1 when pend is full. */
+static int ring_pend_add(struct pcapring *r, const struct timespec *ts, const uint8_t *frame,
+                         uint32_t caplen, uint32_t len)
+{
+	struct pend_rec h = {.ts = *ts, .caplen = caplen, .len = len};
+
+	if (r->pend_len + sizeof(h) + caplen > RING_PEND_MAX)
+		return -1;
+	if (r->pend == NULL)
+		r->pend = xmalloc(RING_PEND_MAX);
+	memcpy(r->pend + r->pend_len, &h, sizeof(h));
+	memcpy(r->pend + r->pend_len + sizeof(h), frame, caplen);
+	r->pend_len += sizeof(h) + caplen;
+	r->pend_records++;
+	r->st.packets++;
+	r->st.bytes += RING_RECHDR_LEN + caplen;
+	r->last_ts = *ts;
+	return 0;
+}
+
+/* ring_pend_drop: the waiting records cannot be written: they are errors now. */
+static void ring_pend_drop(struct pcapring *r)
+{
+	for (size_t off = 0; off < r->pend_len;) {
+		struct pend_rec h;
+		memcpy(&h, r->pend + off, sizeof(h));
+		r->st.packets--;
+		r->st.bytes -= RING_RECHDR_LEN + h.caplen;
+		r->st.write_errors++;
+		off += sizeof(h) + h.caplen;
+	}
+	free(r->pend);
+	r->pend = NULL;
+	r->pend_len = 0;
+	r->pend_records = 0;
+	r->pending = false;
+}
+
+/* ring_pend_open: create the file the waiting records were promised and write
+ * them; make_dir when the deferred work has not made the directory (yet). */
+static int ring_pend_open(struct pcapring *r, bool make_dir)
+{
+	int fd;
+
+	if (make_dir && mkdir_p(r->sessdir) == -1) {
+		ring_warn(r, "mkdir", r->sessdir);
+		goto fail;
+	}
+	fd = open(r->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd == -1 && errno == EEXIST) {
+		/* made by someone else meanwhile: the alerts name the wrong file */
+		log_warnx("pcapring: %s appeared meanwhile; the first %" PRIu64
+		          " frames go to the next free name",
+		          r->part, r->pend_records);
+		fd = ring_create(r, r->pend_ts.tv_sec);
+	} else if (fd != -1) {
+		ring_note_first(r, NULL, true);
+		r->seq++;
+	}
+	if (fd == -1) {
+		ring_warn(r, "create", r->part);
+		goto fail;
+	}
+	r->pending = false;
+	if (ring_start_file(r, fd, &r->pend_ts) == -1)
+		goto fail;
+	for (size_t off = 0; off < r->pend_len;) {
+		struct pend_rec h;
+		struct pcap_pkthdr ph;
+		memcpy(&h, r->pend + off, sizeof(h));
+		ph.ts.tv_sec = h.ts.tv_sec;
+		ph.ts.tv_usec = (suseconds_t)(h.ts.tv_nsec / 1000);
+		ph.caplen = h.caplen;
+		ph.len = h.len;
+		pcap_dump((u_char *)r->dumper, &ph, r->pend + off + sizeof(h));
+		r->file_records++;
+		r->file_bytes += RING_RECHDR_LEN + h.caplen;
+		off += sizeof(h) + h.caplen;
+	}
+	free(r->pend);
+	r->pend = NULL;
+	r->pend_len = 0;
+	r->pend_records = 0;
+	return 0;
+fail:
+	r->pending = true;
+	ring_pend_drop(r);
+	ring_backoff(r, &r->pend_ts);
+	return -1;
+}
+
+/* ring_settle: outside the packet path, a ring still waiting for its
+ * directory makes it here and writes what waited. */
+static void ring_settle(struct pcapring *r)
+{
+	if (r->pending)
+		ring_pend_open(r, !atomic_load_explicit(&r->fs->dir_ready, memory_order_acquire));
+}
+
 /* ring_write: pcapring_write with the ring locked. */
 static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8_t *frame,
                       size_t cap_len, uint32_t orig_len, struct pcap_ref *ref)
@@ -634,11 +783,29 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 	struct pcap_pkthdr h;
 	uint32_t caplen = (uint32_t)MIN(cap_len, (size_t)r->snaplen);
 
+	if (r->pending) {
+		bool ready = atomic_load_explicit(&r->fs->dir_ready, memory_order_acquire);
+		if (!ready && ring_pend_add(r, ts, frame, caplen, MAX(orig_len, caplen)) == 0)
+			goto ref;
+		if (!ready) /* the directory is taking long: make it here, counted */
+			r->st.fs_inline++;
+		if (ring_pend_open(r, !ready) == -1) {
+			r->st.write_errors++;
+			return -1;
+		}
+	}
 	if (r->fp != NULL && ring_must_rotate(r, ts, RING_RECHDR_LEN + caplen))
 		ring_close_file(r, true);
-	if (r->fp == NULL && ring_open_file(r, ts) == -1) {
+	if (r->fp == NULL && !r->pending && ring_open_file(r, ts, true) == -1) {
 		r->st.write_errors++;
 		return -1;
+	}
+	if (r->pending) {
+		if (ring_pend_add(r, ts, frame, caplen, MAX(orig_len, caplen)) == -1) {
+			r->st.write_errors++; /* one record larger than pend: cannot be */
+			return -1;
+		}
+		goto ref;
 	}
 	h.ts.tv_sec = ts->tv_sec;
 	h.ts.tv_usec = (suseconds_t)(ts->tv_nsec / 1000);
@@ -654,9 +821,10 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 		return -1;
 	}
 	r->last_ts = *ts;
+ref:
 	if (ref != NULL) {
 		vx_strlcpy(ref->file, r->final, sizeof(ref->file));
-		ref->frame = r->file_records;
+		ref->frame = r->pending ? r->pend_records : r->file_records;
 	}
 	return 0;
 }
@@ -675,6 +843,7 @@ int pcapring_write(struct pcapring *r, const struct timespec *ts, const uint8_t 
 void pcapring_seal(struct pcapring *r)
 {
 	pthread_mutex_lock(&r->mu);
+	ring_settle(r);
 	if (r->fp != NULL)
 		ring_close_file(r, false);
 	r->sealed = true;
@@ -702,6 +871,7 @@ void pcapring_tick(struct pcapring *r, const struct timespec *now)
 void pcapring_flush(struct pcapring *r)
 {
 	pthread_mutex_lock(&r->mu);
+	ring_settle(r);
 	if (r->fp != NULL) {
 		if (fflush(r->fp) != 0 || ferror(r->fp))
 			ring_abort_file(r, &r->last_ts, false);
@@ -714,6 +884,7 @@ void pcapring_flush(struct pcapring *r)
 void pcapring_finish(struct pcapring *r)
 {
 	pthread_mutex_lock(&r->mu);
+	ring_settle(r);
 	if (r->fp != NULL)
 		ring_close_file(r, false);
 	pthread_mutex_unlock(&r->mu);

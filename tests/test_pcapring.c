@@ -607,6 +607,95 @@ Test(pcapring, fresh_ring_recovers_through_defer_and_spares_its_own)
 	cr_assert_eq(read_pcap(in_sdir("s-20231231T000000Z-000001.recovered.pcap"), recs, 8), 2);
 }
 
+Test(pcapring, fresh_ring_first_records_wait_for_the_directory)
+{
+	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_stats st;
+	struct pcap_ref ref1, ref2, ref3;
+	struct rec recs[8];
+	struct pcapring *r;
+	struct stat sb;
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	c.fresh = true;
+	r = pcapring_open(&c);
+	cr_assert_not_null(r);
+	cr_assert_eq(stat(g_sdir, &sb), -1); /* not made on the packet path */
+	cr_assert_eq(put(r, ts_at(T0, 0), 100, 1, &ref1), 0);
+	cr_assert_eq(put(r, ts_at(T0, 5), 100, 2, &ref2), 0);
+	cr_assert_eq(stat(g_sdir, &sb), -1);
+	/* the alerts of the waiting records name the file they will be in */
+	cr_assert_str_eq(ref1.file, in_sdir(F(00) "01.pcap"));
+	cr_assert_eq(ref1.frame, 1);
+	cr_assert_eq(ref2.frame, 2);
+	run_deferred(); /* the housekeeper makes the directory */
+	cr_assert_eq(stat(g_sdir, &sb), 0);
+	cr_assert_eq(put(r, ts_at(T0 + 1, 0), 100, 3, &ref3), 0);
+	cr_assert_str_eq(ref3.file, ref1.file);
+	cr_assert_eq(ref3.frame, 3);
+	pcapring_get_stats(r, &st);
+	cr_assert_eq(st.packets, 3);
+	cr_assert_eq(st.fs_inline, 0);
+	pcapring_close(r);
+	cr_assert_eq(read_pcap(ref1.file, recs, 8), 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(recs[i].id, (uint32_t)i + 1);
+	cr_assert_eq(recs[1].usec, 0); /* 5 ns */
+}
+
+Test(pcapring, fresh_ring_waits_bounded_then_makes_the_directory_itself)
+{
+	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_stats st;
+	static struct rec recs[400];
+	struct pcap_ref ref;
+	struct pcapring *r;
+	size_t n;
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	c.fresh = true;
+	r = pcapring_open(&c);
+	cr_assert_not_null(r);
+	/* the housekeeper never gets to it: after 1 MiB the packet path makes it */
+	for (uint32_t i = 0; i < 300; i++)
+		cr_assert_eq(put(r, ts_at(T0, i * 1000L), 4000, i, &ref), 0);
+	cr_assert_eq(ref.frame, 300);
+	pcapring_get_stats(r, &st);
+	cr_assert_eq(st.fs_inline, 1);
+	cr_assert_eq(st.packets, 300);
+	cr_assert_eq(st.write_errors, 0);
+	pcapring_close(r);
+	run_deferred(); /* after the ring: mkdir finds it, recovery spares its file */
+	n = read_pcap(ref.file, recs, 400);
+	cr_assert_eq(n, 300);
+	for (uint32_t i = 0; i < 300; i++)
+		cr_assert_eq(recs[i].id, i);
+}
+
+Test(pcapring, fresh_ring_closed_while_waiting_keeps_its_records)
+{
+	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcap_ref ref;
+	struct rec recs[8];
+	struct pcapring *r;
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	c.fresh = true;
+	r = pcapring_open(&c);
+	cr_assert_not_null(r);
+	cr_assert_eq(put(r, ts_at(T0, 0), 100, 9, &ref), 0);
+	pcapring_close(r); /* shutdown before the housekeeper ran: made in place */
+	run_deferred();
+	cr_assert_eq(read_pcap(ref.file, recs, 8), 1);
+	cr_assert_eq(recs[0].id, 9);
+}
+
 Test(pcapring, no_packets_no_file_and_no_part_after_close)
 {
 	struct pcapring_conf c = conf(500, 0, 0);
