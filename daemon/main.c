@@ -598,14 +598,8 @@ static void open_outputs(struct daemon *d)
 		       first, broken > 1 ? " and others" : "", d->cfg->pcap_dir);
 }
 
-/*
- * nworkers: the configured count, or for auto one per CPU the process may
- * run on (its affinity: taskset, CPUAffinity=) less one.  That CPU is left
- * to the kernel's receive softirq and the daemon's other threads: a worker
- * on it is preempted and runs cache-cold, and each worker wakes for fewer
- * datagrams, so on 2 CPUs a second worker costs 25-50% more CPU per packet
- * and adds no capacity (bench/README.md, issue 13).
- */
+/* nworkers: the configured count, or for auto one per CPU the process may
+ * run on (its affinity: taskset, CPUAffinity=), not every online CPU. */
 static size_t nworkers(const struct config *cfg)
 {
 	cpu_set_t set;
@@ -617,8 +611,7 @@ static size_t nworkers(const struct config *cfg)
 		n = CPU_COUNT(&set);
 	else
 		n = sysconf(_SC_NPROCESSORS_ONLN);
-	n = n > 1 ? n - 1 : 1;
-	return (size_t)(n > 64 ? 64 : n);
+	return n < 1 ? 1 : (size_t)(n > 64 ? 64 : n);
 }
 
 /* run_offline: replay a capture through one inline worker. */
@@ -716,7 +709,7 @@ static int run_live(struct daemon *d)
 	log_info("ready: %zu worker%s%s, %zu socket%s, %zu session%s configured, pcaps in %s, "
 	         "alerts to %s",
 	         d->nw, d->nw == 1 ? "" : "s",
-	         d->cfg->workers == 0 ? " (auto: the CPUs it may use, less one)" : "",
+	         d->cfg->workers == 0 ? " (auto: one per CPU it may use)" : "",
 	         source_udp_count(d->w, d->nw), source_udp_count(d->w, d->nw) == 1 ? "" : "s",
 	         d->cfg->nsessions, d->cfg->nsessions == 1 ? "" : "s", d->cfg->pcap_dir,
 	         d->cfg->alert_log);

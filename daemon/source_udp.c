@@ -22,16 +22,16 @@
 #define UDP_BUDGET 8     /* batches per callback, so timers and signals still run */
 #define UDP_BUFSZ  65536 /* a whole UDP datagram always fits */
 /*
- * A wake-up that finds fewer than UDP_FEW datagrams sleeps UDP_HOLD_NS once
- * and reads again.  A worker woken per handful of datagrams spends more on
- * the wake-up (epoll, the context switch, the sender's wake-up IPI) than
- * on the packets; holding 0.2 ms makes a wake-up read tens to hundreds of
- * them (bench/README.md, issue 13).  0.2 ms is a few hundred datagrams at
- * 1 Mpps against a 32 MiB socket buffer that holds tens of thousands, and
- * nothing here needs lower latency than that.
+ * A wake-up whose first recvmmsg() finds less than a full batch sleeps
+ * UDP_HOLD_NS once and reads again.  A worker woken per handful of
+ * datagrams spends more on the wake-up (epoll, the context switch, the
+ * sender's wake-up IPI) than on the packets; holding 0.5 ms makes a
+ * wake-up read a hundred or more (bench/README.md, issue 13).  0.5 ms is
+ * 500 datagrams at 1 Mpps against a 32 MiB socket buffer that holds tens
+ * of thousands, and nothing here needs lower latency than that.
  */
-#define UDP_FEW     16
-#define UDP_HOLD_NS 200000L
+#define UDP_FEW     UDP_BATCH
+#define UDP_HOLD_NS 500000L
 #define UDP_CMSGSZ  CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t))
 
 struct udp_src;
