@@ -368,7 +368,7 @@ done
 	echo
 	machine_info
 	echo "- vxmirrord workers: $WORKERS; vxsink threads: $SINK_THREADS; $(tcpdump --version 2>&1 | head -1)"
-	echo "- pinning: generator on CPU ${GEN_CPU:-any}, receiver on CPU ${RECV_CPUS:-any} (vxmirrord-auto: not pinned, workers: auto = $(nproc) here); net.core.rmem_max $(sysctl -n net.core.rmem_max) during the run; pcaps on $(df --output=fstype "$BENCH_DIR" | tail -1)"
+	echo "- pinning: generator on CPU ${GEN_CPU:-any}, receiver on CPU ${RECV_CPUS:-any} (vxmirrord-auto: on every CPU, workers: auto = $(nproc --all) here); net.core.rmem_max $(sysctl -n net.core.rmem_max) during the run; pcaps on $(df --output=fstype "$BENCH_DIR" | tail -1)"
 	echo "- command: \`bench/run.sh -n $PACKETS -d $DURATION -k $ROUNDS -f $FLOWS -w $WORKERS -V $VNIS -s $SIZE -R \"$LOADS\"\` ($(($(date +%s) - START)) s)"
 	echo
 	echo "| load | receiver | sent (all runs) | sent pps (median run) | received (all runs) | lost (all runs) | RcvbufErrors Δ (all runs) | receiver's drop counter (all runs) | receiver CPU s (median run) | receiver CPU s / M pkts: median (all runs) | × vxsink | softirq CPU s, whole machine (median run) | receiver + softirq CPU s / M pkts (median run) | other CPU s on the receiver's CPUs (worst run) | notes |"
