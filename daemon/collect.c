@@ -29,6 +29,7 @@ static void collect_session(struct session *s, void *arg)
 	ms->bytes = tot.bytes;
 	ms->truncated = tot.truncated;
 	ms->decode_errors = tot.decode_errors;
+	ms->pcap_filtered = tot.pcap_filtered;
 	for (int k = 0; k < ALERT__MAX; k++)
 		ms->alerts[k] = atomic_load(&s->c.alerts[k]);
 	ms->alerts_silenced = atomic_load(&s->c.silenced);

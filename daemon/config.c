@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <limits.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include <yaml.h>
 
 #include "vxmirror/analyzer.h"
@@ -427,6 +428,52 @@ static void set_on_complete(struct yw *ld, const struct key *k, struct val *v)
 	pc->on_complete = argv;
 }
 
+/* filter_compile: a libpcap filter expression for the decapsulated
+ * (DLT_EN10MB) frames; NULL after reporting libpcap's message. */
+static struct bpf_program *filter_compile(struct yw *ld, const struct val *v, const char *expr)
+{
+	struct bpf_program *bp = xcalloc(1, sizeof(*bp));
+	pcap_t *pd = pcap_open_dead(DLT_EN10MB, 262144);
+
+	if (pd == NULL) {
+		yw_err(ld, v, "cannot compile a filter: pcap_open_dead failed");
+		free(bp);
+		return NULL;
+	}
+	if (pcap_compile(pd, bp, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		yw_err(ld, v, "libpcap: %s (see pcap-filter(7))", pcap_geterr(pd));
+		free(bp);
+		bp = NULL;
+	}
+	pcap_close(pd);
+	return bp;
+}
+
+static void filter_free(struct bpf_program *bp)
+{
+	if (bp == NULL)
+		return;
+	pcap_freecode(bp);
+	free(bp);
+}
+
+/* set_filter: pcap.filter, the default of sessions[].pcap_filter. */
+static void set_filter(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct pcap_conf *pc = v->obj;
+	const char *s;
+
+	(void)k;
+	free(pc->filter);
+	filter_free(pc->filter_prog);
+	pc->filter = NULL;
+	pc->filter_prog = NULL;
+	if (yw_is_null(v->n) || (s = yw_text(ld, v, "a libpcap filter expression")) == NULL)
+		return;
+	pc->filter = xstrdup(s);
+	pc->filter_prog = filter_compile(ld, v, s);
+}
+
 static const struct key pcap_keys[] = {
     {"rotate_size", yw_set_size, offsetof(struct pcap_conf, rotate_size), 8, 64 << 10, UINT64_MAX,
      "off"},
@@ -441,6 +488,7 @@ static const struct key pcap_keys[] = {
     {"on_complete_jobs", yw_set_uint, offsetof(struct pcap_conf, on_complete_jobs), 4, 1, 64, NULL},
     {"delete_after_hook", set_delete_after_hook, offsetof(struct pcap_conf, delete_after_hook), 1,
      0, 0, NULL},
+    {"filter", set_filter, 0, 0, 0, 0, NULL},
 };
 
 static void set_pcap(struct yw *ld, const struct key *k, struct val *v)
@@ -716,12 +764,29 @@ static void set_routes(struct yw *ld, const struct key *k, struct val *v)
 	free(rls);
 }
 
+/* set_sess_filter: sessions[].pcap_filter, compiled now (errors at its line). */
+static void set_sess_filter(struct yw *ld, const struct key *k, struct val *v)
+{
+	struct session_conf *s = &((struct sess_ld *)v->obj)->s;
+	const char *t;
+
+	(void)k;
+	if (yw_is_null(v->n) || (t = yw_text(ld, v, "a libpcap filter expression")) == NULL)
+		return;
+	if (s->pcap_filter != NULL)
+		filter_free((struct bpf_program *)s->filter);
+	free(s->pcap_filter);
+	s->pcap_filter = xstrdup(t);
+	s->filter = filter_compile(ld, v, t);
+}
+
 static const struct key session_keys[] = {
     {"name", set_name, 0, 0, 0, 0, NULL},
     {"vni", set_vni, 0, 0, 0, VNI_MAX, NULL},
     {"path_mtu", yw_set_uint, offsetof(struct sess_ld, s.path_mtu), 4, MTU_MIN, MTU_MAX, "unknown"},
     {"routes", set_routes, 0, 0, 0, 0, NULL},
     {"pcap", yw_set_bool, offsetof(struct sess_ld, s.pcap), 1, 0, 0, NULL},
+    {"pcap_filter", set_sess_filter, 0, 0, 0, 0, NULL},
 };
 
 /* by_pos: ties keep file order, so the first of a kind sorts first. */
@@ -947,6 +1012,10 @@ static void cross_check(struct yw *ld)
 		yw_err(ld, &v, "needs pcap.on_complete: with no hook, every file would be deleted");
 	}
 	listen_clashes(ld);
+	/* pcap.filter is every session's default, wherever it is in the file */
+	for (size_t i = 0; i < cfg->nsessions; i++)
+		if (cfg->sessions[i].pcap_filter == NULL)
+			cfg->sessions[i].filter = cfg->pcap.filter_prog;
 }
 
 static void walk(struct yw *ld)
@@ -1026,9 +1095,15 @@ void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < cfg->nsessions; i++)
+	for (size_t i = 0; i < cfg->nsessions; i++) {
 		free(cfg->sessions[i].routes);
+		if (cfg->sessions[i].pcap_filter != NULL)
+			filter_free((struct bpf_program *)cfg->sessions[i].filter);
+		free(cfg->sessions[i].pcap_filter);
+	}
 	free(cfg->sessions);
+	free(cfg->pcap.filter);
+	filter_free(cfg->pcap.filter_prog);
 	free(cfg->path);
 	free(cfg->path_abs);
 	free(cfg->instance_name);
@@ -1140,6 +1215,12 @@ static void print_pcap(const struct pcap_conf *p, FILE *fp)
 	}
 	fprintf(fp, "  on_complete_jobs: %" PRIu32 "\n", p->on_complete_jobs);
 	fprintf(fp, "  delete_after_hook: %s\n", p->delete_after_hook ? "on" : "off");
+	fprintf(fp, "  filter: ");
+	if (p->filter != NULL)
+		print_str(fp, p->filter);
+	else
+		fprintf(fp, "null  # every frame is written");
+	fputc('\n', fp);
 }
 
 static void print_session(const struct session_conf *s, FILE *fp)
@@ -1153,6 +1234,11 @@ static void print_session(const struct session_conf *s, FILE *fp)
 	fprintf(fp, "    path_mtu: %" PRIu32 "%s\n", s->path_mtu,
 	        s->path_mtu == 0 ? "  # unknown" : "");
 	fprintf(fp, "    pcap: %s\n", s->pcap ? "on" : "off");
+	if (s->pcap_filter != NULL) {
+		fprintf(fp, "    pcap_filter: ");
+		print_str(fp, s->pcap_filter);
+		fputc('\n', fp);
+	}
 	fprintf(fp, "    routes:%s\n", s->nroutes == 0 ? " []" : "");
 	for (size_t i = 0; i < s->nroutes; i++)
 		fprintf(fp, "      - {prefix: %s, mtu: %" PRIu32 "}\n",

@@ -116,6 +116,9 @@ static const struct family sessions[] = {
      "Inner frames with an impossible header field (written, not analysed)."},
     {"session_pcap_packets_total", "counter", SESSION(pcap.packets),
      "Records written to the session's pcaps."},
+    {"session_pcap_filtered_total", "counter", SESSION(pcap_filtered),
+     "Frames not written because pcap_filter (or pcap.filter) did not match; the analyzer saw "
+     "them."},
     {"session_pcap_bytes_total", "counter", SESSION(pcap.bytes),
      "Bytes written to the session's pcaps (record headers included)."},
     {"session_pcap_files_rotated_total", "counter", SESSION(pcap.files_rotated),

@@ -310,6 +310,7 @@ void session_totals_get(const struct session *s, struct session_totals *t)
 		t->bytes += atomic_load_explicit(&h->bytes, memory_order_relaxed);
 		t->truncated += atomic_load_explicit(&h->truncated, memory_order_relaxed);
 		t->decode_errors += atomic_load_explicit(&h->decode_errors, memory_order_relaxed);
+		t->pcap_filtered += atomic_load_explicit(&h->pcap_filtered, memory_order_relaxed);
 	}
 }
 
@@ -325,6 +326,7 @@ static void add_counts(struct session *into, const struct session *from)
 	atomic_fetch_add(&into->shard[0].bytes, ft.bytes);
 	atomic_fetch_add(&into->shard[0].truncated, ft.truncated);
 	atomic_fetch_add(&into->shard[0].decode_errors, ft.decode_errors);
+	atomic_fetch_add(&into->shard[0].pcap_filtered, ft.pcap_filtered);
 	atomic_fetch_add(&into->c.pcap_unwritten, atomic_load(&from->c.pcap_unwritten));
 	for (int k = 0; k < ALERT__MAX; k++)
 		atomic_fetch_add(&into->c.alerts[k], atomic_load(&from->c.alerts[k]));
@@ -352,6 +354,8 @@ size_t sessions_reclaim(struct session_table *t, unsigned safe)
 		s->own = *session_conf_get(s);
 		s->own.routes = NULL;
 		s->own.nroutes = 0;
+		s->own.pcap_filter = NULL;
+		s->own.filter = NULL;
 		atomic_store(&s->conf, &s->own);
 		for (size_t j = 0; j < t->ngone && g == NULL; j++)
 			if (t->gone[j]->vni == s->vni && strcmp(t->gone[j]->name, s->name) == 0)

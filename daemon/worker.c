@@ -5,6 +5,7 @@
  *                                                      \-> analyzer -> alert log
  */
 #include <inttypes.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,25 @@ static void count_frame(struct worker *w, struct session *s, const struct packet
 		atomic_fetch_add_explicit(&h->decode_errors, 1, memory_order_relaxed);
 }
 
+/* pcap_wanted: does the session's pcap_filter (or pcap.filter) let the frame
+ * into the pcaps?  An automatic session has the current pcap.filter. */
+static bool pcap_wanted(struct worker *w, struct session *s, const struct timespec *ts,
+                        const uint8_t *p, size_t len, uint32_t wire_len)
+{
+	const struct bpf_program *f = session_conf_get(s)->filter;
+	struct pcap_pkthdr h;
+
+	if (s->auto_created)
+		f = atomic_load_explicit(&w->ctx->cfg, memory_order_acquire)->pcap.filter_prog;
+	if (f == NULL)
+		return true;
+	h.ts.tv_sec = ts->tv_sec;
+	h.ts.tv_usec = (suseconds_t)(ts->tv_nsec / 1000);
+	h.caplen = (uint32_t)len;
+	h.len = wire_len > len ? wire_len : (uint32_t)len;
+	return pcap_offline_filter(f, &h, p) != 0;
+}
+
 void worker_frame(struct worker *w, struct session *s, const struct timespec *ts,
                   const struct addr *mirror_src, const uint8_t *p, size_t len)
 {
@@ -200,7 +220,10 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 	count_frame(w, s, &pkt, e);
 	/* Every frame is written, even one that failed to decode: the pcap is
 	 * the record of what was mirrored.  orig_len is the true length. */
-	if (s->ring != NULL && pcapring_write(s->ring, ts, p, len, pkt.wire_len, &ref) == 0)
+	if (s->ring != NULL && !pcap_wanted(w, s, ts, p, len, pkt.wire_len))
+		atomic_fetch_add_explicit(&session_shard_of(s, w->id)->pcap_filtered, 1,
+		                          memory_order_relaxed);
+	else if (s->ring != NULL && pcapring_write(s->ring, ts, p, len, pkt.wire_len, &ref) == 0)
 		refp = &ref;
 	else if (s->pcap_broken) /* the directory failed: every frame is a lost write */
 		atomic_fetch_add_explicit(&s->c.pcap_unwritten, 1, memory_order_relaxed);
@@ -314,9 +337,10 @@ static void summary_session(struct session *s, void *arg)
 	fprintf(f,
 	        "summary: session=%s vni=%s%s packets=%" PRIu64 " bytes=%" PRIu64
 	        " truncated=%" PRIu64 " decode_errors=%" PRIu64 " pcap_packets=%" PRIu64
-	        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 "\n",
+	        " pcap_files=%" PRIu64 " pcap_write_errors=%" PRIu64 " pcap_filtered=%" PRIu64 "\n",
 	        s->name, vni, s->retired ? " retired=1" : "", tot.packets, tot.bytes, tot.truncated,
-	        tot.decode_errors, ps.packets, ps.files_rotated, ps.write_errors);
+	        tot.decode_errors, ps.packets, ps.files_rotated, ps.write_errors,
+	        tot.pcap_filtered);
 }
 
 /* summary_workers: one line per worker, when there are several or the

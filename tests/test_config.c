@@ -1121,3 +1121,44 @@ Test(config, suppress_errors)
 	expect_error("analyzer:\n  suppress: {type: fragmented}\n",
 	             "t.yaml:2: analyzer.suppress: expected a list of {type, src, dst}");
 }
+
+/* --- pcap_filter (issue 12) ---------------------------------------------- */
+
+Test(config_errors, pcap_filter_not_an_expression)
+{
+	expect_error("sessions:\n"
+	             "  - name: a\n"
+	             "    vni: 1\n"
+	             "    pcap_filter: \"not port 22 and and\"\n",
+	             NAME ":4: sessions[0].pcap_filter: libpcap: can't parse filter expression: "
+	                  "syntax error (see pcap-filter(7))");
+	expect_error("pcap:\n"
+	             "  filter: \"tcp port 99999\"\n",
+	             NAME ":2: pcap.filter: libpcap: illegal port number 99999 > 65535 (see "
+	                  "pcap-filter(7))");
+}
+
+Test(config, pcap_filter_default_and_own)
+{
+	struct config *c = load_ok("sessions:\n"
+	                           "  - {name: a, vni: 1}\n"
+	                           "  - {name: b, vni: 2, pcap_filter: \"udp\"}\n"
+	                           "pcap:\n"
+	                           "  filter: \"not port 22\"\n");
+	char *out = print_text(c);
+
+	cr_assert_not_null(c->pcap.filter_prog);
+	cr_expect_eq(c->sessions[0].filter,
+	             c->pcap.filter_prog); /* the default, set later in the file */
+	cr_expect_null(c->sessions[0].pcap_filter);
+	cr_assert_not_null(c->sessions[1].filter);
+	cr_expect_neq(c->sessions[1].filter, c->pcap.filter_prog);
+	cr_expect_str_eq(c->sessions[1].pcap_filter, "udp");
+	cr_expect_not_null(strstr(out, "  filter: \"not port 22\"\n"), "%s", out);
+	cr_expect_not_null(strstr(out, "    pcap_filter: \"udp\"\n"), "%s", out);
+	free(out);
+	config_free(c);
+	c = load_ok("sessions: [{name: a, vni: 1}]\n");
+	cr_expect_null(c->sessions[0].filter); /* no filter: every frame is written */
+	config_free(c);
+}

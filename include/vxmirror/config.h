@@ -15,6 +15,8 @@
 
 #include "vxmirror/addr.h"
 
+struct bpf_program;
+
 #define CONFIG_NAME_MAX 64 /* session names become directory names */
 
 enum unknown_vni { UNKNOWN_VNI_DROP = 0, UNKNOWN_VNI_AUTO };
@@ -32,6 +34,11 @@ struct session_conf {
 	size_t nroutes;
 	bool pcap; /* write pcaps for this session (default on) */
 	int line;  /* where it was defined, for messages */
+	/* pcap_filter: a libpcap expression deciding which frames are written
+	 * (the analyzer sees all); NULL = pcap.filter.  filter: the compiled
+	 * program, this session's or pcap.filter's; NULL = write every frame. */
+	char *pcap_filter;
+	const struct bpf_program *filter;
 };
 
 struct pcap_conf {
@@ -45,6 +52,8 @@ struct pcap_conf {
 	char **on_complete;        /* hook argv ({file}, {session}), NULL-terminated; NULL = none */
 	uint32_t on_complete_jobs; /* hooks running at once */
 	bool delete_after_hook;    /* delete a file once its hook exits 0 */
+	char *filter;              /* default pcap_filter of every session, NULL = none */
+	struct bpf_program *filter_prog; /* compiled */
 };
 
 struct analyzer_conf {

@@ -29,6 +29,7 @@ struct metrics_session {
 	bool pcap_enabled; /* pcap: on, and the ring could be opened */
 	bool pcap_failing; /* the ring is backing off after a write error */
 	uint64_t packets, bytes, truncated, decode_errors;
+	uint64_t pcap_filtered;      /* kept out of the pcaps by pcap_filter */
 	uint64_t alerts[ALERT__MAX]; /* by type */
 	uint64_t alerts_silenced;    /* kept out by analyzer.suppress */
 	struct pcapring_stats pcap;

@@ -49,11 +49,12 @@ struct session_shard {
 	atomic_uint_fast64_t bytes;     /* true (wire) bytes of inner frames */
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
+	atomic_uint_fast64_t pcap_filtered; /* frames pcap_filter kept out of the pcaps */
 };
 
 /* session_totals: the shards summed (session_totals_get). */
 struct session_totals {
-	uint64_t packets, bytes, truncated, decode_errors;
+	uint64_t packets, bytes, truncated, decode_errors, pcap_filtered;
 };
 
 /* session_counters: the rare ones (alerts, write errors), not sharded. */
