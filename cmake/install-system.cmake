@@ -4,8 +4,9 @@
 # configured with.
 #
 #   prefix /usr:   /etc/vxmirror/vxmirror.yaml, /etc/logrotate.d/vxmirror,
-#                  /lib/systemd/system/vxmirrord.service (Debian 12's unit dir)
-#   other prefix:  <prefix>/etc/..., <prefix>/lib/systemd/system/...
+#                  /lib/systemd/system/vxmirrord.service (Debian 12's unit dir),
+#                  /usr/lib/sysusers.d/vxmirror.conf
+#   other prefix:  <prefix>/etc/..., <prefix>/lib/systemd/system/..., <prefix>/lib/sysusers.d/...
 #
 # The unit's /usr/sbin/vxmirrord and /etc/vxmirror/ are rewritten to match.
 # Set by packaging.cmake: VX_SOURCE_DIR, VX_BINARY_DIR, VX_SBINDIR, VX_UNITDIR.
@@ -13,9 +14,11 @@
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(_etc /etc)
   set(_unitdir /lib/systemd/system)
+  set(_sysusers /usr/lib/sysusers.d)
 else()
   set(_etc ${CMAKE_INSTALL_PREFIX}/etc)
   set(_unitdir ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
+  set(_sysusers ${CMAKE_INSTALL_PREFIX}/lib/sysusers.d)
 endif()
 if(VX_UNITDIR)
   set(_unitdir ${VX_UNITDIR})
@@ -38,3 +41,7 @@ file(INSTALL ${VX_SOURCE_DIR}/packaging/vxmirror.logrotate DESTINATION ${_etc}/l
      RENAME vxmirror PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 file(INSTALL ${VX_BINARY_DIR}/packaging/unit/vxmirrord.service DESTINATION ${_unitdir}
      PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# The static user and group of the unit's User=/Group= (the postinst runs
+# systemd-sysusers on it; after `cmake --install`, run it by hand).
+file(INSTALL ${VX_SOURCE_DIR}/packaging/vxmirror.sysusers DESTINATION ${_sysusers}
+     RENAME vxmirror.conf PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)

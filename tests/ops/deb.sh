@@ -58,7 +58,8 @@ dpkg -x "$deb" "$root"
 for f in usr/sbin/vxmirrord etc/vxmirror/vxmirror.yaml lib/systemd/system/vxmirrord.service \
 	etc/logrotate.d/vxmirror usr/share/man/man8/vxmirrord.8.gz \
 	usr/share/man/man5/vxmirror.yaml.5.gz usr/share/doc/vxmirror/runbook.md \
-	usr/share/vxmirror/vxmirror.rules.yml usr/share/vxmirror/vxmirror.json; do
+	usr/share/vxmirror/vxmirror.rules.yml usr/share/vxmirror/vxmirror.json \
+	usr/lib/sysusers.d/vxmirror.conf; do
 	[ -f "$root/$f" ] || fail "/$f not in the package"
 done
 [ -x "$root/usr/sbin/vxmirrord" ] || fail "/usr/sbin/vxmirrord not executable"
@@ -77,6 +78,32 @@ unit="$root/lib/systemd/system/vxmirrord.service"
 grep -q '^ExecStart=/usr/sbin/vxmirrord -c /etc/vxmirror/vxmirror.yaml$' "$unit" ||
 	fail "ExecStart does not run /usr/sbin/vxmirrord -c /etc/vxmirror/vxmirror.yaml"
 grep -q '^Type=notify$' "$unit" || fail "unit is not Type=notify"
+
+# A static user and group (issue 12: read access without root): the unit runs
+# as vxmirror:vxmirror, the postinst creates them from the packaged
+# sysusers.d file, and that file, applied to a scratch root, makes a system
+# user and group with no login.
+grep -q '^User=vxmirror$' "$unit" || fail "unit has no User=vxmirror"
+grep -q '^Group=vxmirror$' "$unit" || fail "unit has no Group=vxmirror"
+! grep -q '^DynamicUser=' "$unit" || fail "unit still sets DynamicUser="
+grep -q 'systemd-sysusers vxmirror.conf' "$tmp/control/postinst" || fail "postinst does not run systemd-sysusers"
+if command -v systemd-sysusers >/dev/null; then
+	sys="$tmp/sysroot"
+	mkdir -p "$sys/etc"
+	systemd-sysusers --root="$sys" "$root/usr/lib/sysusers.d/vxmirror.conf" ||
+		fail "systemd-sysusers rejects the packaged vxmirror.conf"
+	pw=$(grep '^vxmirror:' "$sys/etc/passwd" || true)
+	gr=$(grep '^vxmirror:' "$sys/etc/group" || true)
+	[ -n "$pw" ] || fail "no vxmirror user after systemd-sysusers"
+	[ -n "$gr" ] || fail "no vxmirror group after systemd-sysusers"
+	uid=$(echo "$pw" | cut -d: -f3) gid=$(echo "$pw" | cut -d: -f4)
+	[ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ] || fail "vxmirror uid $uid is not a system uid"
+	[ "$gid" = "$(echo "$gr" | cut -d: -f3)" ] || fail "vxmirror's primary group is not vxmirror"
+	echo "$pw" | grep -q ':/var/lib/vxmirror:/usr/sbin/nologin$' || fail "vxmirror user: $pw"
+	echo "deb: systemd-sysusers made $pw"
+else
+	fail "systemd-sysusers not found (apt-get install systemd)"
+fi
 
 # The man pages are gzipped roff with a title line, and the logrotate
 # snippet signals the daemon.
