@@ -3,7 +3,8 @@
 #  - pcap_dir that is a file: live start fails before READY, -r exits 1;
 #  - an automatic session whose directory cannot be made: every frame is a
 #    pcap write error in the summary, and -r exits 1;
-#  - the same capture into a usable directory exits 0 (the negative).
+#  - the same capture into a usable directory exits 0 (the negative);
+#  - workers: auto starts one worker per CPU of its affinity (taskset).
 set -uo pipefail
 VXD=$1 SRC=$2
 W=$(mktemp -d /tmp/vx-health.XXXXXX)
@@ -47,11 +48,27 @@ import socket, struct, sys
 f = b"\x02"*6 + b"\x04"*6 + b"\x08\x00" + struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20, 1, 0x4000, 64, 17, 0, bytes([198,18,1,1]), bytes([198,18,2,2]))
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(struct.pack("!II", 0x08000000, 1001 << 8) + f, ("127.0.0.1", int(sys.argv[1])))
 ' "$UP"
-for _ in $(seq 50); do grep -q 'pcap writing disabled' live2.err && break; sleep 0.1; done
-after=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$HP/healthz")
+# the directory is made off the packet path; its failure shows within a flush interval
+for _ in $(seq 50); do
+	after=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$HP/healthz")
+	[[ $after == *" 503" ]] && break
+	sleep 0.1
+done
 kill $vxd 2>/dev/null
 wait $vxd 2>/dev/null
 check "live: /healthz 200 before ($before), 503 once an automatic session cannot write ($after)" \
 	'[[ $before == 200 && $after == *"pcap failing for session vni-1001"*" 503" ]]'
+# workers: auto counts the CPUs the daemon may run on (its affinity), not every CPU
+printf 'listen: "127.0.0.1:%s"\nhttp: {listen: off}\nworkers: auto\npcap_dir: pcap\nalert_log: alerts.json\n' "$UP" >c.yaml
+for cpus in 0 "0-$(($(nproc --all) - 1))"; do
+	want=$(taskset -c "$cpus" nproc)
+	timeout 30 taskset -c "$cpus" "$VXD" -c c.yaml 2>aff.err &
+	vxd=$!
+	for _ in $(seq 100); do grep -q 'ready:' aff.err && break; sleep 0.1; done
+	kill $vxd 2>/dev/null
+	wait $vxd 2>/dev/null
+	check "live: workers: auto under taskset -c $cpus starts $want worker(s)" \
+		"grep -q 'ready: $want worker' aff.err"
+done
 echo "health: $pass passed, $fail failed"
 ((fail == 0))
