@@ -30,7 +30,6 @@
  * 500 datagrams at 1 Mpps against a 32 MiB socket buffer that holds tens
  * of thousands, and nothing here needs lower latency than that.
  */
-#define UDP_FEW     UDP_BATCH
 #define UDP_HOLD_NS 500000L
 #define UDP_CMSGSZ  CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t))
 
@@ -141,7 +140,7 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
 		int n = udp_drain_once(s->u, s);
 		if (n == UDP_BATCH)
 			continue;
-		if (b == 0 && n > 0 && n < UDP_FEW) {
+		if (b == 0 && n > 0) { /* the first batch was not full: hold once */
 			struct timespec hold = {0, UDP_HOLD_NS};
 			nanosleep(&hold, NULL);
 			continue;
