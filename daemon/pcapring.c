@@ -318,15 +318,17 @@ static void fs_job_run(void *ctx)
 	struct fs_job *j = ctx;
 	int n;
 
-	if (j->part != NULL)
+	if (j->part != NULL) {
 		fs_complete(j->fs, j->part, j->final);
-	else if (mkdir_p(j->fs->sessdir) == -1)
+	} else if (mkdir_p(j->fs->sessdir) == -1) {
 		fs_warn(j->fs, "mkdir", j->fs->sessdir);
-	else if (atomic_store_explicit(&j->fs->dir_ready, true, memory_order_release),
-	         (n = recover_dir(j->fs->sessdir, j->fs->session, j->fs)) > 0)
-		log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run as "
-		          "*.recovered.pcap",
-		          j->fs->session, n, n == 1 ? "" : "s");
+	} else {
+		atomic_store_explicit(&j->fs->dir_ready, true, memory_order_release);
+		if ((n = recover_dir(j->fs->sessdir, j->fs->session, j->fs)) > 0)
+			log_warnx("session %s: kept %d unfinished pcap file%s from an earlier run "
+			          "as *.recovered.pcap",
+			          j->fs->session, n, n == 1 ? "" : "s");
+	}
 	pcapring_fs_put(j->fs);
 	free(j->part);
 	free(j->final);
@@ -671,48 +673,57 @@ static bool ring_must_rotate(const struct pcapring *r, const struct timespec *ts
 	return r->rotate_size > 0 && r->file_records > 0 && r->file_bytes + reclen > r->rotate_size;
 }
 
-/* Header of a record waiting in pend. */
-struct pend_rec {
-	struct timespec ts;
-	uint32_t caplen, len;
-};
-
-/* ring_pend_add: keep a record until the directory is there; -1 when pend is full. */
-static int ring_pend_add(struct pcapring *r, const struct timespec *ts, const uint8_t *frame,
-                         uint32_t caplen, uint32_t len)
+/* ring_pend_add: keep a record (its header as pcap_dump will take it) until
+ * the directory is there; -1 when pend is full. */
+static int ring_pend_add(struct pcapring *r, const struct timespec *ts, const struct pcap_pkthdr *h,
+                         const uint8_t *frame)
 {
-	struct pend_rec h = {.ts = *ts, .caplen = caplen, .len = len};
-
-	if (r->pend_len + sizeof(h) + caplen > RING_PEND_MAX)
+	if (r->pend_len + sizeof(*h) + h->caplen > RING_PEND_MAX)
 		return -1;
 	if (r->pend == NULL)
 		r->pend = xmalloc(RING_PEND_MAX);
-	memcpy(r->pend + r->pend_len, &h, sizeof(h));
-	memcpy(r->pend + r->pend_len + sizeof(h), frame, caplen);
-	r->pend_len += sizeof(h) + caplen;
+	memcpy(r->pend + r->pend_len, h, sizeof(*h));
+	memcpy(r->pend + r->pend_len + sizeof(*h), frame, h->caplen);
+	r->pend_len += sizeof(*h) + h->caplen;
 	r->pend_records++;
 	r->st.packets++;
-	r->st.bytes += RING_RECHDR_LEN + caplen;
+	r->st.bytes += RING_RECHDR_LEN + h->caplen;
 	r->last_ts = *ts;
 	return 0;
 }
 
-/* ring_pend_drop: the waiting records cannot be written: they are errors now. */
-static void ring_pend_drop(struct pcapring *r)
+/* ring_pend_next: the record at *off in pend, its header copied to *h; advances *off. */
+static const uint8_t *ring_pend_next(const struct pcapring *r, size_t *off, struct pcap_pkthdr *h)
 {
-	for (size_t off = 0; off < r->pend_len;) {
-		struct pend_rec h;
-		memcpy(&h, r->pend + off, sizeof(h));
-		r->st.packets--;
-		r->st.bytes -= RING_RECHDR_LEN + h.caplen;
-		r->st.write_errors++;
-		off += sizeof(h) + h.caplen;
-	}
+	const uint8_t *data = r->pend + *off + sizeof(*h);
+
+	memcpy(h, r->pend + *off, sizeof(*h));
+	*off += sizeof(*h) + h->caplen;
+	return data;
+}
+
+/* ring_pend_clear: no record waits any more. */
+static void ring_pend_clear(struct pcapring *r)
+{
 	free(r->pend);
 	r->pend = NULL;
 	r->pend_len = 0;
 	r->pend_records = 0;
 	r->pending = false;
+}
+
+/* ring_pend_drop: the waiting records cannot be written: they are errors now. */
+static void ring_pend_drop(struct pcapring *r)
+{
+	struct pcap_pkthdr h;
+
+	for (size_t off = 0; off < r->pend_len;) {
+		ring_pend_next(r, &off, &h);
+		r->st.packets--;
+		r->st.bytes -= RING_RECHDR_LEN + h.caplen;
+		r->st.write_errors++;
+	}
+	ring_pend_clear(r);
 }
 
 /* ring_pend_open: create the file the waiting records were promised and write
@@ -740,29 +751,18 @@ static int ring_pend_open(struct pcapring *r, bool make_dir)
 		ring_warn(r, "create", r->part);
 		goto fail;
 	}
-	r->pending = false;
 	if (ring_start_file(r, fd, &r->pend_ts) == -1)
 		goto fail;
 	for (size_t off = 0; off < r->pend_len;) {
-		struct pend_rec h;
-		struct pcap_pkthdr ph;
-		memcpy(&h, r->pend + off, sizeof(h));
-		ph.ts.tv_sec = h.ts.tv_sec;
-		ph.ts.tv_usec = (suseconds_t)(h.ts.tv_nsec / 1000);
-		ph.caplen = h.caplen;
-		ph.len = h.len;
-		pcap_dump((u_char *)r->dumper, &ph, r->pend + off + sizeof(h));
+		struct pcap_pkthdr h;
+		const uint8_t *data = ring_pend_next(r, &off, &h);
+		pcap_dump((u_char *)r->dumper, &h, data);
 		r->file_records++;
 		r->file_bytes += RING_RECHDR_LEN + h.caplen;
-		off += sizeof(h) + h.caplen;
 	}
-	free(r->pend);
-	r->pend = NULL;
-	r->pend_len = 0;
-	r->pend_records = 0;
+	ring_pend_clear(r);
 	return 0;
 fail:
-	r->pending = true;
 	ring_pend_drop(r);
 	ring_backoff(r, &r->pend_ts);
 	return -1;
@@ -783,9 +783,13 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 	struct pcap_pkthdr h;
 	uint32_t caplen = (uint32_t)MIN(cap_len, (size_t)r->snaplen);
 
+	h.ts.tv_sec = ts->tv_sec;
+	h.ts.tv_usec = (suseconds_t)(ts->tv_nsec / 1000);
+	h.caplen = caplen;
+	h.len = MAX(orig_len, caplen);
 	if (r->pending) {
 		bool ready = atomic_load_explicit(&r->fs->dir_ready, memory_order_acquire);
-		if (!ready && ring_pend_add(r, ts, frame, caplen, MAX(orig_len, caplen)) == 0)
+		if (!ready && ring_pend_add(r, ts, &h, frame) == 0)
 			goto ref;
 		if (!ready) /* the directory is taking long: make it here, counted */
 			r->st.fs_inline++;
@@ -801,16 +805,12 @@ static int ring_write(struct pcapring *r, const struct timespec *ts, const uint8
 		return -1;
 	}
 	if (r->pending) {
-		if (ring_pend_add(r, ts, frame, caplen, MAX(orig_len, caplen)) == -1) {
+		if (ring_pend_add(r, ts, &h, frame) == -1) {
 			r->st.write_errors++; /* one record larger than pend: cannot be */
 			return -1;
 		}
 		goto ref;
 	}
-	h.ts.tv_sec = ts->tv_sec;
-	h.ts.tv_usec = (suseconds_t)(ts->tv_nsec / 1000);
-	h.caplen = caplen;
-	h.len = MAX(orig_len, caplen);
 	pcap_dump((u_char *)r->dumper, &h, frame);
 	r->file_records++;
 	r->file_bytes += RING_RECHDR_LEN + caplen;
