@@ -769,15 +769,21 @@ static void pcap_lost(struct session *s, void *arg)
 		(*n)++;
 }
 
-/* add_deleted: a session's keep_files deletions and its filesystem work done
- * on the packet path into arg[0] and arg[1] (sessions_foreach). */
-static void add_deleted(struct session *s, void *arg)
+/* The sessions' pcap counters the last summary lines sum. */
+struct pcap_sums {
+	uint64_t deleted;   /* by keep_files */
+	uint64_t fs_inline; /* filesystem work done on the packet path */
+};
+
+/* add_pcap_sums: a session's share of struct pcap_sums (sessions_foreach). */
+static void add_pcap_sums(struct session *s, void *arg)
 {
+	struct pcap_sums *sum = arg;
 	struct pcapring_stats ps;
 
 	session_pcap_stats(s, &ps);
-	((uint64_t *)arg)[0] += ps.files_deleted;
-	((uint64_t *)arg)[1] += ps.fs_inline;
+	sum->deleted += ps.files_deleted;
+	sum->fs_inline += ps.fs_inline;
 }
 
 /* run_extract: --extract SPEC -w OUT; 0 when frames were written. */
@@ -830,7 +836,7 @@ static int run_extract(const struct opts *o, const struct config *cfg)
 int main(int argc, char **argv)
 {
 	struct hk_stats hks = {0};
-	uint64_t kept[2] = {0, 0}, inl;
+	struct pcap_sums sums = {0};
 	struct daemon d;
 	struct opts o;
 	int r;
@@ -883,20 +889,19 @@ int main(int argc, char **argv)
 		}
 	}
 	workers_summary(d.w, d.nw, &d.ctx, stderr);
-	sessions_foreach(d.ctx.sessions, add_deleted, kept);
-	inl = kept[1];
+	sessions_foreach(d.ctx.sessions, add_pcap_sums, &sums);
 	fprintf(stderr,
 	        "summary: pcap_files_deleted budget=%" PRIu64 " keep_files=%" PRIu64
 	        " hook=%" PRIu64 " hooks_started=%" PRIu64 " hooks_failed=%" PRIu64
 	        " hooks_overflow=%" PRIu64 " budget_unheld=%" PRIu64 "\n",
-	        hks.deleted_budget, kept[0], hks.deleted_hook, hks.hooks_started, hks.hooks_failed,
-	        hks.hooks_overflow, hks.budget_unheld);
+	        hks.deleted_budget, sums.deleted, hks.deleted_hook, hks.hooks_started,
+	        hks.hooks_failed, hks.hooks_overflow, hks.budget_unheld);
 	/* depends on the filesystem, on when the last scan ran and on how busy the
 	 * housekeeper was: not for golden files */
 	fprintf(stderr,
 	        "summary: pcap_disk disk_bytes=%" PRIu64 " fs_free_bytes=%" PRIu64
 	        " fs_inline=%" PRIu64 " fs_deferred=%" PRIu64 "\n",
-	        hks.disk_bytes, hks.fs_free_bytes, inl, hks.work_done);
+	        hks.disk_bytes, hks.fs_free_bytes, sums.fs_inline, hks.work_done);
 	fprintf(stderr, "summary: reloads=%llu reload_errors=%llu\n", (unsigned long long)d.reloads,
 	        (unsigned long long)d.reload_errors);
 	teardown(&d);
