@@ -510,20 +510,31 @@ static void run_deferred(void)
 	g_nq = 0;
 }
 
+/* deferred_conf: conf() whose deferred work goes to g_q (emptied); fresh as
+ * for an automatic session. */
+static struct pcapring_conf deferred_conf(uint64_t size, uint64_t interval, uint32_t keep,
+                                          bool fresh)
+{
+	struct pcapring_conf c = conf(size, interval, keep);
+
+	g_nq = 0;
+	g_refuse = false;
+	c.defer = defer_to_q;
+	c.fresh = fresh;
+	return c;
+}
+
 #define F(min) "s-20240101T00" #min "00Z-0000"
 
 Test(pcapring, packet_path_defers_rename_and_keep_files)
 {
-	struct pcapring_conf c = conf(0, 60, 2);
+	struct pcapring_conf c = deferred_conf(0, 60, 2, false);
 	struct pcapring_stats st;
 	char names[MAX_FILES][256];
 	struct pcapring_fs *fs;
 	struct pcapring *r;
 	uint64_t rot, del;
 
-	g_nq = 0;
-	g_refuse = false;
-	c.defer = defer_to_q;
 	r = pcapring_open(&c);
 	cr_assert_not_null(r);
 	for (uint32_t i = 0; i < 3; i++)
@@ -575,16 +586,12 @@ Test(pcapring, packet_path_defers_rename_and_keep_files)
 
 Test(pcapring, fresh_ring_recovers_through_defer_and_spares_its_own)
 {
-	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_conf c = deferred_conf(0, 0, 0, true);
 	char names[MAX_FILES][256];
 	struct rec recs[8];
 	struct pcap_ref ref;
 	struct pcapring *r;
 
-	g_nq = 0;
-	g_refuse = false;
-	c.defer = defer_to_q;
-	c.fresh = true;
 	cr_assert_eq(mkdir(g_sdir, 0750), 0);
 	write_pcap(in_sdir("s-20231231T000000Z-000001.pcap.part"), 2);
 	write_pcap(in_sdir(F(00) "01.pcap.part"), 1); /* an earlier run, same second */
@@ -609,17 +616,13 @@ Test(pcapring, fresh_ring_recovers_through_defer_and_spares_its_own)
 
 Test(pcapring, fresh_ring_first_records_wait_for_the_directory)
 {
-	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_conf c = deferred_conf(0, 0, 0, true);
 	struct pcapring_stats st;
 	struct pcap_ref ref1, ref2, ref3;
 	struct rec recs[8];
 	struct pcapring *r;
 	struct stat sb;
 
-	g_nq = 0;
-	g_refuse = false;
-	c.defer = defer_to_q;
-	c.fresh = true;
 	r = pcapring_open(&c);
 	cr_assert_not_null(r);
 	cr_assert_eq(stat(g_sdir, &sb), -1); /* not made on the packet path */
@@ -647,17 +650,13 @@ Test(pcapring, fresh_ring_first_records_wait_for_the_directory)
 
 Test(pcapring, fresh_ring_waits_bounded_then_makes_the_directory_itself)
 {
-	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_conf c = deferred_conf(0, 0, 0, true);
 	struct pcapring_stats st;
 	static struct rec recs[400];
 	struct pcap_ref ref;
 	struct pcapring *r;
 	size_t n;
 
-	g_nq = 0;
-	g_refuse = false;
-	c.defer = defer_to_q;
-	c.fresh = true;
 	r = pcapring_open(&c);
 	cr_assert_not_null(r);
 	/* the housekeeper never gets to it: after 1 MiB the packet path makes it */
@@ -678,15 +677,11 @@ Test(pcapring, fresh_ring_waits_bounded_then_makes_the_directory_itself)
 
 Test(pcapring, fresh_ring_closed_while_waiting_keeps_its_records)
 {
-	struct pcapring_conf c = conf(0, 0, 0);
+	struct pcapring_conf c = deferred_conf(0, 0, 0, true);
 	struct pcap_ref ref;
 	struct rec recs[8];
 	struct pcapring *r;
 
-	g_nq = 0;
-	g_refuse = false;
-	c.defer = defer_to_q;
-	c.fresh = true;
 	r = pcapring_open(&c);
 	cr_assert_not_null(r);
 	cr_assert_eq(put(r, ts_at(T0, 0), 100, 9, &ref), 0);
