@@ -103,7 +103,7 @@ json_t *alert_json_uint_or_null(uint32_t v)
 	return v != 0 ? json_integer(v) : json_null();
 }
 
-static_assert(ALERT__MAX <= 8, "flow_side.alerted has one bit per alert type");
+static_assert(ALERT_SESSION_SILENT <= 8, "flow_side.alerted has one bit per flow alert type");
 
 /* direction: seen from the mirrored ENI; NULL when that is unknown. */
 static const char *alert_direction(const struct addr *mirror, const struct addr *src,
@@ -187,6 +187,7 @@ bool alert_claim(struct alert_sink *sk, struct flow *f, int side, enum alert_typ
 {
 	uint8_t bit = (uint8_t)(1u << t);
 
+	assert(t < ALERT_SESSION_SILENT);
 	if (f->side[side].alerted & bit) {
 		sk->suppressed++;
 		return false;

@@ -13,6 +13,7 @@ static const char *const alert_names[ALERT__MAX] = {
     [ALERT_PTB_IGNORED] = "ptb_ignored",
     [ALERT_FRAGMENTED] = "fragmented",
     [ALERT_PATH_MTU_MISMATCH] = "path_mtu_mismatch",
+    [ALERT_SESSION_SILENT] = "session_silent",
 };
 
 const char *alert_type_name(enum alert_type t)

@@ -206,10 +206,13 @@ static void add_incident(struct incidents *inc, const struct session_conf *sess,
 	struct timespec ts = {0, 0};
 	uint64_t n;
 
-	if (f->type == NULL || f->ts == NULL || !f->addrs)
+	if (f->type == NULL || f->ts == NULL || (!f->addrs && f->session == NULL))
 		return;
-	snprintf(key, sizeof(key), "%s %s -> %s", f->type, f->src,
-	         dst_prefix(sess, &f->d, pfx, sizeof(pfx)));
+	if (f->addrs)
+		snprintf(key, sizeof(key), "%s %s -> %s", f->type, f->src,
+		         dst_prefix(sess, &f->d, pfx, sizeof(pfx)));
+	else /* no flow (session_silent): the session is the cause */
+		snprintf(key, sizeof(key), "%s session %s", f->type, f->session);
 	json_object_set_new(alert, "incident", json_string(key));
 	if (inc == NULL)
 		return;

@@ -34,6 +34,10 @@ static void collect_session(struct session *s, void *arg)
 		ms->alerts[k] = atomic_load(&s->c.alerts[k]);
 	ms->alerts_silenced = atomic_load(&s->c.silenced);
 	session_pcap_stats(s, &ms->pcap);
+	ms->live = !s->retired;
+	ms->last_packet_ns = session_last_ns(s);
+	ms->watched = ms->live && !s->auto_created && session_conf_get(s)->expect_traffic != 0;
+	ms->silent = ms->watched && atomic_load(&s->watch.silent) != 0;
 }
 
 void metrics_snapshot_fill(struct metrics_snapshot *m, const struct collect_src *src)

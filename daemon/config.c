@@ -787,6 +787,8 @@ static const struct key session_keys[] = {
     {"routes", set_routes, 0, 0, 0, 0, NULL},
     {"pcap", yw_set_bool, offsetof(struct sess_ld, s.pcap), 1, 0, 0, NULL},
     {"pcap_filter", set_sess_filter, 0, 0, 0, 0, NULL},
+    {"expect_traffic", yw_set_duration, offsetof(struct sess_ld, s.expect_traffic), 8, 1, 7 * DAY,
+     "off"},
 };
 
 /* by_pos: ties keep file order, so the first of a kind sorts first. */
@@ -1239,6 +1241,9 @@ static void print_session(const struct session_conf *s, FILE *fp)
 		print_str(fp, s->pcap_filter);
 		fputc('\n', fp);
 	}
+	if (s->expect_traffic != 0)
+		fprintf(fp, "    expect_traffic: %s\n",
+		        yw_fmt_duration(s->expect_traffic, buf, sizeof(buf)));
 	fprintf(fp, "    routes:%s\n", s->nroutes == 0 ? " []" : "");
 	for (size_t i = 0; i < s->nroutes; i++)
 		fprintf(fp, "      - {prefix: %s, mtu: %" PRIu32 "}\n",

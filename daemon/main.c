@@ -31,6 +31,7 @@
 #include "vxmirror/metrics.h"
 #include "vxmirror/notify.h"
 #include "vxmirror/session.h"
+#include "vxmirror/sesswatch.h"
 #include "vxmirror/source.h"
 #include "vxmirror/util.h"
 #include "vxmirror/worker.h"
@@ -483,7 +484,8 @@ static int write_paths(struct daemon *d, const char *file)
 	return rc;
 }
 
-/* on_timer: once a second, flush pcaps and close files whose interval ended. */
+/* on_timer: once a second, flush pcaps, close files whose interval ended,
+ * watch for silent sessions. */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -494,6 +496,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	clock_gettime(CLOCK_REALTIME, &now);
 	sessions_flush(d->ctx.sessions);
 	sessions_tick(d->ctx.sessions, &now);
+	sesswatch_check(&d->ctx, &now);
 	reclaim(d);
 	if (d->cfg->paths_log != NULL &&
 	    (uint64_t)(time(NULL) - d->paths_last) >= d->cfg->paths_interval)

@@ -300,9 +300,38 @@ static void render_session_info(const struct metrics_snapshot *m, FILE *out)
 	}
 }
 
+/* render_session_watch: the last packet of every live session that had
+ * one, and the expect_traffic verdict of the sessions that have it. */
+static void render_session_watch(const struct metrics_snapshot *m, FILE *out)
+{
+	head(out, "session_last_packet_seconds", "gauge",
+	     "Unix time (packet time) of the session's latest frame; absent until it has one. "
+	     "time() - this is how long it has been silent.");
+	for (size_t i = 0; i < m->nsessions; i++) {
+		const struct metrics_session *s = &m->sessions[i];
+		if (!s->live || s->last_packet_ns == 0)
+			continue;
+		fputs("vxmirror_session_last_packet_seconds", out);
+		session_labels(out, s);
+		fprintf(out, " %" PRId64 ".%03" PRId64 "\n", s->last_packet_ns / 1000000000,
+		        s->last_packet_ns % 1000000000 / 1000000);
+	}
+	head(out, "session_silent", "gauge",
+	     "1 while a session with expect_traffic has received nothing for that long (a "
+	     "session_silent alert), else 0; only sessions with expect_traffic.");
+	for (size_t i = 0; i < m->nsessions; i++) {
+		if (!m->sessions[i].watched)
+			continue;
+		fputs("vxmirror_session_silent", out);
+		session_labels(out, &m->sessions[i]);
+		fprintf(out, " %d\n", m->sessions[i].silent ? 1 : 0);
+	}
+}
+
 static void render_sessions(const struct metrics_snapshot *m, FILE *out)
 {
 	render_session_info(m, out);
+	render_session_watch(m, out);
 	for (size_t i = 0; i < nitems(sessions); i++) {
 		const struct family *f = &sessions[i];
 		head(out, f->name, f->type, f->help);

@@ -229,12 +229,25 @@ static bool mtu_changed(const struct session_conf *a, const struct session_conf 
 	return false;
 }
 
+/* watch_carry: `to` replaces `from` (a reload): it is watched on from where
+ * `from` was, and a silence in progress stays one (sesswatch.c).  The flag
+ * moves, so a worker still on `from` cannot end it a second time. */
+static void watch_carry(struct session *to, struct session *from)
+{
+	int64_t last = session_last_ns(from);
+
+	to->watch.start_ns = last > from->watch.start_ns ? last : from->watch.start_ns;
+	atomic_store(&to->watch.from_ns, atomic_load(&from->watch.from_ns));
+	atomic_store(&to->watch.last_ns, atomic_load(&from->watch.last_ns));
+	atomic_store(&to->watch.silent, atomic_exchange(&from->watch.silent, 0));
+}
+
 /* reload_one: bring the live session of sc->vni in line with sc. */
 static void reload_one(struct session_table *t, const struct config *cfg,
                        const struct session_conf *sc, bool rings_changed)
 {
 	ssize_t i = find_locked(t, sc->vni);
-	struct session *s = i >= 0 ? t->v[i] : NULL;
+	struct session *s = i >= 0 ? t->v[i] : NULL, *n;
 
 	if (s != NULL && !s->auto_created && !rings_changed && strcmp(s->name, sc->name) == 0 &&
 	    session_conf_get(s)->pcap == sc->pcap) {
@@ -245,7 +258,9 @@ static void reload_one(struct session_table *t, const struct config *cfg,
 	}
 	if (s != NULL)
 		retire_locked(t, (size_t)i, "replaced by the new configuration");
-	session_make(t, cfg, sc, false);
+	n = session_make(t, cfg, sc, false);
+	if (s != NULL)
+		watch_carry(n, s);
 	log_info("session %s (VNI %u): %s", sc->name, sc->vni, s != NULL ? "reopened" : "added");
 }
 
@@ -312,6 +327,18 @@ void session_totals_get(const struct session *s, struct session_totals *t)
 		t->decode_errors += atomic_load_explicit(&h->decode_errors, memory_order_relaxed);
 		t->pcap_filtered += atomic_load_explicit(&h->pcap_filtered, memory_order_relaxed);
 	}
+}
+
+int64_t session_last_ns(const struct session *s)
+{
+	int64_t last = 0;
+
+	for (int i = 0; i < SESSION_SHARDS; i++) {
+		int64_t v = atomic_load_explicit(&s->shard[i].last_ns, memory_order_relaxed);
+		if (v > last)
+			last = v;
+	}
+	return last;
 }
 
 /* add_counts: fold the counters of `from` into `into`. */
@@ -437,6 +464,14 @@ void sessions_foreach(struct session_table *t, void (*fn)(struct session *, void
 		fn(t->old[i], arg);
 	for (size_t i = 0; i < t->ngone; i++)
 		fn(t->gone[i], arg);
+	pthread_mutex_unlock(&t->mu);
+}
+
+void sessions_foreach_live(struct session_table *t, void (*fn)(struct session *, void *), void *arg)
+{
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n; i++)
+		fn(t->v[i], arg);
 	pthread_mutex_unlock(&t->mu);
 }
 

@@ -11,29 +11,37 @@
 #include <string.h>
 
 #include "vxmirror/annotate.h"
+#include "vxmirror/flow.h"
 #include "vxmirror/log.h"
 #include "vxmirror/packet.h"
+#include "vxmirror/sesswatch.h"
 #include "vxmirror/util.h"
 #include "vxmirror/worker.h"
+
+void ctx_alert(struct ctx *ctx, struct session *s, enum alert_type type, json_t *alert)
+{
+	struct alertlog *al = atomic_load_explicit(&ctx->alerts, memory_order_acquire);
+	const struct config *cfg = atomic_load_explicit(&ctx->cfg, memory_order_acquire);
+	const struct session_conf *sc = s != NULL ? session_conf_get(s) : NULL;
+
+	if (annotate_suppressed(cfg, alert)) {
+		if (s != NULL)
+			atomic_fetch_add_explicit(&s->c.silenced, 1, memory_order_relaxed);
+		return; /* a known issue: counted, not written */
+	}
+	annotate_alert(ctx->incidents, cfg, sc, alert);
+	if (s != NULL && type < ALERT__MAX)
+		atomic_fetch_add_explicit(&s->c.alerts[type], 1, memory_order_relaxed);
+	if (al != NULL)
+		alertlog_write(al, alert); /* a failure is counted there */
+}
 
 /* on_alert: the analyzer's callback; write the line to the alert log. */
 static void on_alert(void *arg, enum alert_type type, json_t *alert)
 {
 	struct worker *w = arg;
-	struct alertlog *al = atomic_load_explicit(&w->ctx->alerts, memory_order_acquire);
-	const struct config *cfg = atomic_load_explicit(&w->ctx->cfg, memory_order_acquire);
-	const struct session_conf *sc = w->cur != NULL ? session_conf_get(w->cur) : NULL;
 
-	if (annotate_suppressed(cfg, alert)) {
-		if (w->cur != NULL)
-			atomic_fetch_add_explicit(&w->cur->c.silenced, 1, memory_order_relaxed);
-		return; /* a known issue: counted, not written */
-	}
-	annotate_alert(w->ctx->incidents, cfg, sc, alert);
-	if (w->cur != NULL && type < ALERT__MAX)
-		atomic_fetch_add_explicit(&w->cur->c.alerts[type], 1, memory_order_relaxed);
-	if (al != NULL)
-		alertlog_write(al, alert); /* a failure is counted there */
+	ctx_alert(w->ctx, w->cur, type, alert);
 }
 
 void worker_init(struct worker *w, int id, struct ctx *ctx, struct event_base *base)
@@ -181,6 +189,7 @@ static void count_frame(struct worker *w, struct session *s, const struct packet
 	STAT_INC(w->st.decode[e]);
 	atomic_fetch_add_explicit(&h->packets, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->bytes, pkt->wire_len, memory_order_relaxed);
+	atomic_store_explicit(&h->last_ns, ts_ns(&pkt->ts), memory_order_relaxed);
 	if (pkt->flags & PKT_TRUNCATED) {
 		STAT_INC(w->st.truncated);
 		atomic_fetch_add_explicit(&h->truncated, 1, memory_order_relaxed);
@@ -227,6 +236,8 @@ void worker_frame(struct worker *w, struct session *s, const struct timespec *ts
 		refp = &ref;
 	else if (s->pcap_broken) /* the directory failed: every frame is a lost write */
 		atomic_fetch_add_explicit(&s->c.pcap_unwritten, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&s->watch.silent, memory_order_relaxed))
+		sesswatch_frame(w->ctx, s, ts, mirror_src, refp);
 	if (e == DEC_OK) {
 		w->cur = s;
 		analyzer_packet(w->an, session_conf_get(s), mirror_src, &pkt, refp);
@@ -250,6 +261,8 @@ void worker_tick(struct worker *w, const struct timespec *now)
 
 	w->last_tick = *now;
 	analyzer_tick(w->an, now);
+	if (w->base == NULL) /* -r: packet time; the daemon's main thread watches live */
+		sesswatch_check(w->ctx, now);
 	analyzer_get_stats(w->an, &as);
 	pthread_mutex_lock(&w->pub_mu);
 	w->pub = as;
@@ -409,6 +422,7 @@ void workers_summary(struct worker *w, size_t n, struct ctx *ctx, FILE *f)
 	fprintf(f,
 	        "summary: paths=%" PRIu64 " paths_evicted=%" PRIu64 " ptb_impossible=%" PRIu64 "\n",
 	        as.paths_active, as.paths_evicted, as.ptb_impossible);
+	as.alerts[ALERT_SESSION_SILENT] = atomic_load(&ctx->silence_alerts);
 	for (int k = 0; k < ALERT__MAX; k++)
 		fprintf(f, "summary: alerts type=%s count=%" PRIu64 "\n",
 		        alert_type_name((enum alert_type)k), as.alerts[k]);

@@ -458,6 +458,10 @@ bool yw_number(struct yw *yw, const struct key *k, const struct val *v, parse_fn
 
 	if (s == NULL)
 		return false;
+	if (k->zero != NULL && strcmp(s, k->zero) == 0) {
+		*out = 0; /* the word for 0 ("off", "unlimited") */
+		return true;
+	}
 	if (parse(s, out) == -1) {
 		yw_err(yw, v, "'%.40s' is not %s", s, want);
 		return false;

@@ -2521,8 +2521,9 @@ Test(mismatch, udp_over_a_path_known_to_fail)
 Test(names, all_types)
 {
 	static const char *want[ALERT__MAX] = {
-	    "oversize_df", "mss_exceeds_path_mtu", "mss_clamp_asymmetry", "pmtud_blackhole",
-	    "icmp_ptb",    "ptb_ignored",          "fragmented",          "path_mtu_mismatch"};
+	    "oversize_df",   "mss_exceeds_path_mtu", "mss_clamp_asymmetry", "pmtud_blackhole",
+	    "icmp_ptb",      "ptb_ignored",          "fragmented",          "path_mtu_mismatch",
+	    "session_silent"};
 
 	for (int i = 0; i < ALERT__MAX; i++)
 		cr_assert_str_eq(alert_type_name((enum alert_type)i), want[i]);

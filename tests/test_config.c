@@ -1162,3 +1162,43 @@ Test(config, pcap_filter_default_and_own)
 	cr_expect_null(c->sessions[0].filter); /* no filter: every frame is written */
 	config_free(c);
 }
+
+/* --- expect_traffic (issue 12) -------------------------------------------- */
+
+Test(config, expect_traffic_off_by_default_a_duration_or_off)
+{
+	struct config *c = load_ok("sessions:\n"
+	                           "  - {name: a, vni: 1}\n"
+	                           "  - {name: b, vni: 2, expect_traffic: 5m}\n"
+	                           "  - {name: c, vni: 3, expect_traffic: off}\n"
+	                           "  - {name: d, vni: 4, expect_traffic: 90}\n"
+	                           "pcap: {rotate_interval: off, keep_files: unlimited}\n");
+	char *out = print_text(c);
+
+	cr_expect_eq(c->sessions[0].expect_traffic, 0);
+	cr_expect_eq(c->sessions[1].expect_traffic, 300);
+	cr_expect_eq(c->sessions[2].expect_traffic, 0);
+	cr_expect_eq(c->sessions[3].expect_traffic, 90);
+	/* the word a key names for 0 is accepted wherever that key is */
+	cr_expect_eq(c->pcap.rotate_interval, 0);
+	cr_expect_eq(c->pcap.keep_files, 0);
+	cr_expect_not_null(strstr(out, "    expect_traffic: 5m\n"), "%s", out);
+	cr_expect_not_null(strstr(out, "    expect_traffic: 90s\n"), "%s", out);
+	cr_expect_null(strstr(out, "expect_traffic: 0"), "%s", out);
+	free(out);
+	config_free(c);
+}
+
+Test(config_errors, expect_traffic_not_a_duration)
+{
+	expect_error("sessions:\n"
+	             "  - name: a\n"
+	             "    vni: 1\n"
+	             "    expect_traffic: soon\n",
+	             NAME
+	             ":4: sessions[0].expect_traffic: 'soon' is not a duration in whole seconds "
+	             "(e.g. 30, 30s, 5m, 1h, 1d)");
+	expect_error("sessions:\n"
+	             "  - {name: a, vni: 1, expect_traffic: 8d}\n",
+	             NAME ":2: sessions[0].expect_traffic: 8d is out of range (0 (off) or 1s..7d)");
+}

@@ -34,6 +34,10 @@ enum alert_type {
 	ALERT_PTB_IGNORED,
 	ALERT_FRAGMENTED,
 	ALERT_PATH_MTU_MISMATCH,
+	/* Not the analyzer's, not about a flow: a configured session that has
+	 * received nothing for its expect_traffic (sesswatch.c).  The flow types
+	 * come before it (flow_side.alerted has a bit for each of them). */
+	ALERT_SESSION_SILENT,
 	ALERT__MAX
 };
 

@@ -34,6 +34,9 @@ struct session_conf {
 	size_t nroutes;
 	bool pcap; /* write pcaps for this session (default on) */
 	int line;  /* where it was defined, for messages */
+	/* expect_traffic: seconds without a packet after which the session is
+	 * reported silent (session_silent); 0 = off */
+	uint64_t expect_traffic;
 	/* pcap_filter: a libpcap expression deciding which frames are written
 	 * (the analyzer sees all); NULL = pcap.filter.  filter: the compiled
 	 * program, this session's or pcap.filter's; NULL = write every frame. */

@@ -33,6 +33,10 @@ struct metrics_session {
 	uint64_t alerts[ALERT__MAX]; /* by type */
 	uint64_t alerts_silenced;    /* kept out by analyzer.suppress */
 	struct pcapring_stats pcap;
+	bool live;              /* in the configuration now (not retired by a reload) */
+	int64_t last_packet_ns; /* packet time of its latest frame, 0 = none yet */
+	bool watched;           /* expect_traffic is set (configured sessions) */
+	bool silent;            /* a session_silent warning is out, no traffic since */
 };
 
 struct metrics_snapshot {

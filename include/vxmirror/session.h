@@ -50,6 +50,7 @@ struct session_shard {
 	atomic_uint_fast64_t truncated; /* mirrored packets cut short */
 	atomic_uint_fast64_t decode_errors;
 	atomic_uint_fast64_t pcap_filtered; /* frames pcap_filter kept out of the pcaps */
+	atomic_int_fast64_t last_ns;        /* packet time of the latest frame, 0 = none */
 };
 
 /* session_totals: the shards summed (session_totals_get). */
@@ -62,6 +63,19 @@ struct session_counters {
 	atomic_uint_fast64_t pcap_unwritten; /* frames of a pcap_broken session (write errors) */
 	atomic_uint_fast64_t alerts[ALERT__MAX]; /* alerts written for this session, by type */
 	atomic_uint_fast64_t silenced;           /* alerts analyzer.suppress kept out */
+};
+
+/*
+ * session_watch: expect_traffic (sesswatch.c).  The watcher (the main
+ * thread's 1 s timer, or -r's inline worker) owns start_ns and declares a
+ * silence; the first frame after it, on any worker, or else the watcher
+ * ends it: whoever clears `silent` (compare-and-swap) writes the line.
+ */
+struct session_watch {
+	atomic_int silent;       /* 1: a session_silent warning is out, traffic not seen since */
+	_Atomic int64_t from_ns; /* the silence counts from here: last frame or watch start */
+	_Atomic int64_t last_ns; /* the last frame before the silence, 0 = none since start */
+	int64_t start_ns;        /* when the watcher first saw the session (0: not yet) */
 };
 
 struct session {
@@ -77,6 +91,7 @@ struct session {
 	struct pcapring_stats ring_final; /* the ring's counters when it was closed */
 	struct pcapring_fs *ring_fs;      /* after that: its files_rotated/deleted go on */
 	struct session_counters c;
+	struct session_watch watch;
 	struct session_shard shard[SESSION_SHARDS]; /* aligned: sessions are aligned_alloc'd */
 };
 
@@ -124,6 +139,8 @@ static inline struct session_shard *session_shard_of(struct session *s, int id)
 
 /* session_totals_get: the per-packet counters of `s`, summed over shards. */
 void session_totals_get(const struct session *s, struct session_totals *t);
+/* session_last_ns: packet time of the session's latest frame, 0 = none yet. */
+int64_t session_last_ns(const struct session *s);
 
 /* sessions_get: the session of `vni`, created when unknown_vni is auto;
  * NULL when the VNI is dropped. */
@@ -167,6 +184,8 @@ size_t sessions_pcap_broken(struct session_table *, char *first, size_t len);
 void session_pcap_stats(struct session *, struct pcapring_stats *);
 /* sessions_foreach: call fn for every session, live then retired, under the lock. */
 void sessions_foreach(struct session_table *, void (*fn)(struct session *, void *), void *arg);
+/* sessions_foreach_live: the same for the live sessions only. */
+void sessions_foreach_live(struct session_table *, void (*fn)(struct session *, void *), void *arg);
 
 void sessions_tick(struct session_table *, const struct timespec *now);
 void sessions_flush(struct session_table *);

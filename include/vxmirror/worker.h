@@ -36,8 +36,15 @@ struct ctx {
 	_Atomic(const struct config *) cfg;
 	_Atomic(struct alertlog *) alerts;
 	struct session_table *sessions;
-	struct incidents *incidents; /* shared by the workers (annotate.h) */
+	struct incidents *incidents;         /* shared by the workers (annotate.h) */
+	atomic_uint_fast64_t silence_alerts; /* session_silent lines raised (sesswatch.c) */
 };
+
+/* ctx_alert: an alert of session `s` (may be NULL) on its way to the log:
+ * dropped and counted if analyzer.suppress matches, else annotated
+ * (incident, instance, evidence), counted per session and type, written.
+ * The caller keeps its reference. */
+void ctx_alert(struct ctx *, struct session *s, enum alert_type, json_t *alert);
 
 #define WORKER_SESSION_CACHE 256
 

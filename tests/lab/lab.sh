@@ -80,7 +80,8 @@ SCENARIOS=(healthy seed1 seed1-icmp seed1-fixed seed1-mtu9001 ptb-host-drop-w1 p
 	ptb-host-drop-w4 seed2 seed2-icmp seed2-fixed seed2-route1500 lossy-jumbo demo-capture)
 # --record-golden scenarios (gold_NAME below): tests/golden/captures/NAME.pcap
 GOLDEN=(healthy seed1 seed1-icmp seed1-fixed seed1-probing ptb-ignored seed2 seed2-icmp
-	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router)
+	seed2-fixed seed2-ptb-ignored loss-small lossy-jumbo lossy-jumbo-heavy zero-window frag-src frag-router
+	session-silent)
 if [[ -n $GOLDEN_DIR ]]; then SCENARIOS=("${GOLDEN[@]}"); fi
 if ((LIST)); then
 	printf '%s\n' "${SCENARIOS[@]}"
@@ -1147,6 +1148,28 @@ gold_zero_window() {
 # router, seen arriving at the server).
 gold_frag_src() { S_MTU=1500 TRAFFIC=t_frag_src; }
 gold_frag_router() { ICMP=allow TRAFFIC=t_frag_router; }
+
+# Silence (expect_traffic): both hosts mirrored on a healthy 9001 path, a
+# 100-byte download every 0.4 s for 12 s; from the 9th to the 22nd the
+# client's mirror stops (its vxlan device down: from the target this is what
+# a deleted mirror session, a changed filter or a security group that drops
+# the VXLAN looks like), so VNI 20 is silent for ~5.6 s while VNI 10 is not.
+gold_session_silent() {
+	C_MTU=9001 S_MTU=9001 FWD_MTU=9001 REV_MTU=9001 CLI_VNIS=20 TRAFFIC=t_silence GBLOB=100
+}
+t_silence() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		case $i in
+		8) ip -n "$NS_C" link set vxm0 down ;;
+		22) ip -n "$NS_C" link set vxm0 up ;;
+		esac
+		ip netns exec "$NS_C" timeout 4 curl -sS --max-time 3 --connect-timeout 2 -o /dev/null \
+			-w '%{http_code} ' "http://$SRV:$HTTP_PORT/blob.bin" >>"$W/curl.out" 2>>"$W/curl.err" || true
+		sleep 0.4
+	done
+	sleep 0.5
+}
 
 record_golden() {
 	local out=$GOLDEN_DIR/$SCN.pcap ifs=(us0) i tps=() files=()
