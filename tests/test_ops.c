@@ -243,6 +243,41 @@ Test(metrics, values_and_labels)
 	free(text);
 }
 
+/* expect_traffic: the last packet of live sessions that had one, and the
+ * silent verdict only for the sessions that are watched. */
+Test(metrics, last_packet_and_silent)
+{
+	struct metrics_snapshot m;
+	char *text;
+	double v;
+
+	fake_snapshot(&m);
+	fake_sessions[0].live = fake_sessions[1].live = fake_sessions[2].live = true;
+	fake_sessions[0].last_packet_ns = 1795000123456000000;
+	fake_sessions[0].watched = true;
+	fake_sessions[0].silent = true;
+	fake_sessions[1].last_packet_ns = 1795000100000000000;
+	fake_sessions[1].live = false; /* retired by a reload: its last packet says nothing now */
+	text = render(&m);
+	cr_assert(sample_value(text,
+	                       "vxmirror_session_last_packet_seconds{session=\"web\",vni=\"123\"}",
+	                       &v) &&
+	              v == 1795000123.456,
+	          "%s", text);
+	cr_assert_null(strstr(text, "vxmirror_session_last_packet_seconds{session=\"vni-77\""));
+	cr_assert_null(strstr(text, "vxmirror_session_last_packet_seconds{session=\"capture\""));
+	cr_assert(sample_value(text, "vxmirror_session_silent{session=\"web\",vni=\"123\"}", &v) &&
+	          v == 1);
+	cr_assert_null(strstr(text, "vxmirror_session_silent{session=\"vni-77\""));
+	cr_assert_not_null(strstr(text, "# TYPE vxmirror_session_silent gauge\n"));
+	free(text);
+	fake_sessions[0].silent = false;
+	text = render(&m);
+	cr_assert(sample_value(text, "vxmirror_session_silent{session=\"web\",vni=\"123\"}", &v) &&
+	          v == 0);
+	free(text);
+}
+
 Test(metrics, label_values_are_escaped)
 {
 	struct metrics_snapshot m;

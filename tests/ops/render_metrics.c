@@ -32,6 +32,12 @@ int main(void)
 	s[0].pcap_enabled = true;
 	s[0].packets = 90;
 	s[0].pcap.packets = 90;
+	s[0].live = true;
+	s[0].last_packet_ns = 1795000123456789012; /* expect_traffic, silent */
+	s[0].watched = true;
+	s[0].silent = true;
+	s[1].live = true;
+	s[1].last_packet_ns = 1795000100000000000;
 	snprintf(s[1].name, sizeof(s[1].name), "vni-7");
 	s[1].vni = 7;
 	s[1].auto_created = true;
