@@ -35,12 +35,12 @@ struct harness {
 	pid_t pid;
 };
 
-/* h_free_port: a UDP port that was free a moment ago on 127.0.0.1. */
-static inline uint16_t h_free_port(void)
+/* h__free_port: a port of socket type `type` that was free a moment ago on 127.0.0.1. */
+static inline uint16_t h__free_port(int type)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(AF_INET, type, 0);
 	uint16_t port;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -50,6 +50,18 @@ static inline uint16_t h_free_port(void)
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
+}
+
+/* h_free_port: a UDP port that was free a moment ago on 127.0.0.1. */
+static inline uint16_t h_free_port(void)
+{
+	return h__free_port(SOCK_DGRAM);
+}
+
+/* h_free_tcp_port: the same for TCP (http.listen). */
+static inline uint16_t h_free_tcp_port(void)
+{
+	return h__free_port(SOCK_STREAM);
 }
 
 /* h_init: make the scratch dir and write the config (printf-style).  A config

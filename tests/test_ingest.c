@@ -440,3 +440,168 @@ Test(ingest, sighup_reload, .timeout = 60)
 	json_decref(al);
 	h_rm_rf(h.dir);
 }
+
+/* --- expect_traffic: session_silent on the live daemon (issue 12) ---------- */
+
+/* silent_lines: session_silent lines of session `sess` with `severity`; the
+ * last one into *last (a new reference, or NULL). */
+static int silent_lines(const char *path, const char *sess, const char *severity, json_t **last)
+{
+	json_t *arr = h_alerts(path), *o;
+	size_t i;
+	int n = 0;
+
+	cr_assert_not_null(arr, "the alert log has a line that is not JSON");
+	if (last != NULL)
+		*last = NULL;
+	json_array_foreach(arr, i, o)
+	{
+		if (strcmp(json_string_value(json_object_get(o, "type")), "session_silent") != 0 ||
+		    strcmp(json_string_value(json_object_get(o, "session")), sess) != 0 ||
+		    strcmp(json_string_value(json_object_get(o, "severity")), severity) != 0)
+			continue;
+		n++;
+		if (last != NULL) {
+			json_decref(*last);
+			*last = json_incref(o);
+		}
+	}
+	json_decref(arr);
+	return n;
+}
+
+/* send_session: one TCP segment of flow k on `vni`, from outer port 45000 + k
+ * (different flows, so with several workers they land on several); returns
+ * the worker the daemon's steering gives it, of `workers`. */
+static int send_session(uint16_t port, uint32_t vni, int k, int workers)
+{
+	uint8_t d[512];
+	char src[32];
+	size_t n;
+
+	snprintf(src, sizeof(src), "198.18.1.%d", 1 + k); /* steering hashes the addresses */
+	n = vx_tcp(d, sizeof(d), vni, src, "198.18.2.2", (uint16_t)(20000 + k), 443, TH_ACK, 0);
+	send_from((uint16_t)(45000 + k), port, d, n);
+	return steer_pick(d, n, (uint32_t)workers);
+}
+
+/* metric_has: /metrics holds the sample line `line` (name{labels} value). */
+static bool metric_has(uint16_t http, const char *line)
+{
+	static struct response r;
+	char want[256];
+
+	cr_assert_eq(http_get(http, "/metrics", &r), 0, "GET /metrics");
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	return strstr(r.body, want) != NULL;
+}
+
+static bool metric_named(uint16_t http, const char *prefix)
+{
+	static struct response r;
+	char want[256];
+
+	cr_assert_eq(http_get(http, "/metrics", &r), 0, "GET /metrics");
+	snprintf(want, sizeof(want), "\n%s", prefix);
+	return strstr(r.body, want) != NULL;
+}
+
+/*
+ * Sessions a and b expect traffic every 2 s, c expects nothing.  Both get
+ * frames, then b stops: one warning for b (none for a or c), the metrics
+ * say so; then b's frames come back from several flows at once (several
+ * workers race to end the silence): one info line, at a real pcap frame.
+ */
+static void silence_live(int workers)
+{
+	struct harness h;
+	uint16_t port = h_free_port(), http = h_free_tcp_port();
+	char alerts[400];
+	json_t *o = NULL;
+	unsigned seen = 0;
+	int i;
+
+	h_init(&h,
+	       "listen: [\"127.0.0.1:%u\"]\nworkers: %d\npcap_dir: pcap\nalert_log: alerts.json\n"
+	       "http: {listen: \"127.0.0.1:%u\"}\n"
+	       "sessions:\n"
+	       "  - {name: a, vni: 7, expect_traffic: 2s}\n"
+	       "  - {name: b, vni: 8, expect_traffic: 2s}\n"
+	       "  - {name: c, vni: 9}\n",
+	       port, workers, http);
+	snprintf(alerts, sizeof(alerts), "%s/alerts.json", h.dir);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	for (i = 0; i < 10; i++) { /* 1 s: a and b both busy */
+		send_session(port, 7, i % 8, workers);
+		send_session(port, 8, i % 8, workers);
+		usleep(100 * 1000);
+	}
+	/* b stops; a goes on.  The warning comes 2-3 s after b's last frame. */
+	for (i = 0; i < 60 && silent_lines(alerts, "b", "warning", NULL) == 0; i++) {
+		send_session(port, 7, i % 8, workers);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "b", "warning", &o), 1, "%s", h_slurp(alerts));
+	cr_assert(i >= 15, "warned after %d00 ms of silence, expect_traffic is 2 s", i);
+	cr_assert_eq(json_is_false(json_object_get(o, "resumed")), 1);
+	cr_assert(json_is_null(json_object_get(o, "flow")) &&
+	          json_is_null(json_object_get(o, "pcap")));
+	cr_assert(json_integer_value(json_object_get(o, "silent_seconds")) >= 2);
+	cr_assert_eq(json_integer_value(json_object_get(o, "expect_traffic")), 2);
+	cr_assert(json_is_string(json_object_get(o, "last_packet")));
+	cr_assert_str_eq(json_string_value(json_object_get(o, "incident")),
+	                 "session_silent session b");
+	json_decref(o);
+	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"b\",vni=\"8\"} 1"));
+	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"a\",vni=\"7\"} 0"));
+	cr_assert(!metric_named(http, "vxmirror_session_silent{session=\"c\""));
+	cr_assert(
+	    metric_named(http, "vxmirror_session_last_packet_seconds{session=\"b\",vni=\"8\"} "));
+	cr_assert(!metric_named(http, "vxmirror_session_last_packet_seconds{session=\"c\""));
+	for (i = 0; i < 15; i++) { /* 1.5 s more: still one warning, a never */
+		send_session(port, 7, i % 8, workers);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "b", "warning", NULL), 1, "once per silence");
+	cr_assert_eq(silent_lines(alerts, "a", "warning", NULL), 0, "%s", h_slurp(alerts));
+	cr_assert_eq(silent_lines(alerts, "c", "warning", NULL), 0, "c has no expect_traffic");
+
+	for (i = 0; i < 8; i++) /* b is back, on 8 flows at once, on every worker */
+		seen |= 1u << send_session(port, 8, i, workers);
+	cr_assert_eq(seen, (1u << workers) - 1, "b's flows reach every worker (mask %#x)", seen);
+	for (i = 0; i < 30 && silent_lines(alerts, "b", "info", NULL) == 0; i++)
+		usleep(100 * 1000);
+	cr_assert_eq(silent_lines(alerts, "b", "info", &o), 1, "%s", h_slurp(alerts));
+	cr_assert_eq(json_is_true(json_object_get(o, "resumed")), 1);
+	cr_assert(json_integer_value(json_object_get(o, "silent_seconds")) >= 2);
+	cr_assert_str_eq(json_string_value(json_object_get(o, "mirror_source")), "127.0.0.10");
+	cr_assert(json_integer_value(json_object_get(json_object_get(o, "pcap"), "frame")) >= 11,
+	          "the resuming frame is after b's first 10");
+	json_decref(o);
+	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"b\",vni=\"8\"} 0"));
+	for (i = 0; i < 10; i++) { /* both busy again: nothing more */
+		send_session(port, 7, i % 8, workers);
+		send_session(port, 8, i % 8, workers);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "b", "info", NULL), 1, "one resumed line");
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	cr_assert_eq(h_counter(&h, "summary: alerts type=session_silent", "count"), 2);
+	h_rm_rf(h.dir);
+}
+
+Test(ingest, silent_session_warns_once_then_resumes_1_worker, .timeout = 60)
+{
+	silence_live(1);
+}
+
+Test(ingest, silent_session_warns_once_then_resumes_2_workers, .timeout = 60)
+{
+	silence_live(2);
+}
+
+Test(ingest, silent_session_warns_once_then_resumes_4_workers, .timeout = 60)
+{
+	silence_live(4);
+}

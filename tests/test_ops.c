@@ -777,22 +777,6 @@ Test(notify, bad_socket_fails)
 
 /* ---- the real daemon (needs main.c's wiring) ----------------------------- */
 
-/* h_free_tcp_port: a TCP port that was free a moment ago on 127.0.0.1. */
-static uint16_t h_free_tcp_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	          getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* promtool_check: `promtool check metrics` on `text`; its output into out.
  * Returns its exit status (127 when promtool is missing: that fails). */
 static int promtool_check(const char *dir, const char *text, char *out, size_t len)
