@@ -114,9 +114,11 @@ static void resume(struct ctx *ctx, struct session *s, int64_t ts, const struct 
 
 	if (!atomic_compare_exchange_strong(&s->watch.silent, &one, 0))
 		return;
+	q.expect = session_conf_get(s)->expect_traffic;
+	if (q.expect == 0)
+		return; /* a reload stopped watching it: the silence ends unsaid */
 	q.from = atomic_load(&s->watch.from_ns);
 	q.last = atomic_load(&s->watch.last_ns);
-	q.expect = session_conf_get(s)->expect_traffic;
 	emit(ctx, s, &q);
 }
 

@@ -605,3 +605,63 @@ Test(ingest, silent_session_warns_once_then_resumes_4_workers, .timeout = 60)
 {
 	silence_live(4);
 }
+
+/* the reload test's config: UDP port, HTTP port, rotate_size, b's expect_traffic */
+#define SILENT_RELOAD_CONF                                                                         \
+	"listen: [\"127.0.0.1:%u\"]\nworkers: 2\npcap_dir: pcap\n"                                 \
+	"alert_log: alerts.json\nhttp: {listen: \"127.0.0.1:%u\"}\n"                               \
+	"pcap: {rotate_size: %s}\n"                                                                \
+	"sessions:\n"                                                                              \
+	"  - {name: a, vni: 7, expect_traffic: 2s}\n"                                              \
+	"  - {name: b, vni: 8, expect_traffic: %s}\n"
+
+/*
+ * A reload while b is silent: one that replaces b's session object (a pcap
+ * setting changed) keeps the silence, so no second warning, and one that
+ * turns expect_traffic off ends the watch (no series, no line).
+ */
+Test(ingest, silent_session_survives_a_reload, .timeout = 60)
+{
+	struct harness h;
+	uint16_t port = h_free_port(), http = h_free_tcp_port();
+	char alerts[400], text[1024];
+	int i;
+
+	h_init(&h, SILENT_RELOAD_CONF, port, http, "1MiB", "2s");
+	snprintf(alerts, sizeof(alerts), "%s/alerts.json", h.dir);
+	h_spawn(&h, NULL);
+	cr_assert(h_wait_log(&h, "ready:", 10000), "%s", h_slurp(h.err));
+	send_session(port, 8, 0, 2);
+	for (i = 0; i < 60 && silent_lines(alerts, "b", "warning", NULL) == 0; i++) {
+		send_session(port, 7, i % 8, 2);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "b", "warning", NULL), 1, "%s", h_slurp(alerts));
+
+	snprintf(text, sizeof(text), SILENT_RELOAD_CONF, port, http, "2MiB", "2s");
+	write_conf(&h, text); /* the rings change: b is a new object */
+	kill(h.pid, SIGHUP);
+	cr_assert(h_wait_log(&h, "session b (VNI 8): reopened", 5000), "%s", h_slurp(h.err));
+	for (i = 0; i < 35; i++) {
+		send_session(port, 7, i % 8, 2);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "b", "warning", NULL), 1, "the silence goes on: %s",
+	             h_slurp(alerts));
+	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"b\",vni=\"8\"} 1"));
+
+	snprintf(text, sizeof(text), SILENT_RELOAD_CONF, port, http, "2MiB", "off");
+	write_conf(&h, text); /* no longer watched */
+	kill(h.pid, SIGHUP);
+	for (i = 0; i < 30 && metric_named(http, "vxmirror_session_silent{session=\"b\""); i++) {
+		send_session(port, 7, i % 8, 2);
+		usleep(100 * 1000);
+	}
+	cr_assert(!metric_named(http, "vxmirror_session_silent{session=\"b\""));
+	send_session(port, 8, 1, 2);
+	usleep(1500 * 1000);
+	cr_assert_eq(silent_lines(alerts, "b", "info", NULL), 0, "%s", h_slurp(alerts));
+	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
+	cr_assert_eq(h_counter(&h, "summary: alerts type=session_silent", "count"), 1);
+	h_rm_rf(h.dir);
+}
