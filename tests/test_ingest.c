@@ -485,17 +485,7 @@ static int send_session(uint16_t port, uint32_t vni, int k, int workers)
 	return steer_pick(d, n, (uint32_t)workers);
 }
 
-/* metric_has: /metrics holds the sample line `line` (name{labels} value). */
-static bool metric_has(uint16_t http, const char *line)
-{
-	static struct response r;
-	char want[256];
-
-	cr_assert_eq(http_get(http, "/metrics", &r), 0, "GET /metrics");
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	return strstr(r.body, want) != NULL;
-}
-
+/* metric_named: /metrics has a line that starts with `prefix`. */
 static bool metric_named(uint16_t http, const char *prefix)
 {
 	static struct response r;
@@ -504,6 +494,15 @@ static bool metric_named(uint16_t http, const char *prefix)
 	cr_assert_eq(http_get(http, "/metrics", &r), 0, "GET /metrics");
 	snprintf(want, sizeof(want), "\n%s", prefix);
 	return strstr(r.body, want) != NULL;
+}
+
+/* metric_has: /metrics holds the whole sample line `line` (name{labels} value). */
+static bool metric_has(uint16_t http, const char *line)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "%s\n", line);
+	return metric_named(http, want);
 }
 
 /*
