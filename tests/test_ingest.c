@@ -506,10 +506,11 @@ static bool metric_has(uint16_t http, const char *line)
 }
 
 /*
- * Sessions a and b expect traffic every 2 s, c expects nothing.  Both get
- * frames, then b stops: one warning for b (none for a or c), the metrics
- * say so; then b's frames come back from several flows at once (several
- * workers race to end the silence): one info line, at a real pcap frame.
+ * Sessions a, b and d expect traffic every 2 s, c expects nothing.  d never
+ * gets any: one warning.  a and b get frames, then b stops: one warning for
+ * b (none for a or c), the metrics say so; then b's frames come back from
+ * several flows at once (several workers race to end the silence): one
+ * info line, at a real pcap frame.
  */
 static void silence_live(int workers)
 {
@@ -526,7 +527,8 @@ static void silence_live(int workers)
 	       "sessions:\n"
 	       "  - {name: a, vni: 7, expect_traffic: 2s}\n"
 	       "  - {name: b, vni: 8, expect_traffic: 2s}\n"
-	       "  - {name: c, vni: 9}\n",
+	       "  - {name: c, vni: 9}\n"
+	       "  - {name: d, vni: 10, expect_traffic: 2s}\n",
 	       port, workers, http);
 	snprintf(alerts, sizeof(alerts), "%s/alerts.json", h.dir);
 	h_spawn(&h, NULL);
@@ -552,6 +554,19 @@ static void silence_live(int workers)
 	cr_assert_str_eq(json_string_value(json_object_get(o, "incident")),
 	                 "session_silent session b");
 	json_decref(o);
+	/* d never had a frame: silent since the daemon began watching it (its
+	 * first once-a-second check, so up to a second after b) */
+	for (i = 0; i < 30 && silent_lines(alerts, "d", "warning", NULL) == 0; i++) {
+		send_session(port, 7, i % 8, workers);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(silent_lines(alerts, "d", "warning", &o), 1, "%s", h_slurp(alerts));
+	cr_assert(json_is_null(json_object_get(o, "last_packet")));
+	cr_assert_not_null(strstr(json_string_value(json_object_get(o, "message")),
+	                          "no packet since watching began at"));
+	json_decref(o);
+	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"d\",vni=\"10\"} 1"));
+	cr_assert(!metric_named(http, "vxmirror_session_last_packet_seconds{session=\"d\""));
 	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"b\",vni=\"8\"} 1"));
 	cr_assert(metric_has(http, "vxmirror_session_silent{session=\"a\",vni=\"7\"} 0"));
 	cr_assert(!metric_named(http, "vxmirror_session_silent{session=\"c\""));
@@ -586,7 +601,7 @@ static void silence_live(int workers)
 	}
 	cr_assert_eq(silent_lines(alerts, "b", "info", NULL), 1, "one resumed line");
 	cr_assert_eq(h_stop(&h), 0, "%s", h_slurp(h.err));
-	cr_assert_eq(h_counter(&h, "summary: alerts type=session_silent", "count"), 2);
+	cr_assert_eq(h_counter(&h, "summary: alerts type=session_silent", "count"), 3);
 	h_rm_rf(h.dir);
 }
 
