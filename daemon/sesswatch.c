@@ -33,6 +33,7 @@ struct silence {
 	const struct pcap_ref *ref;    /* where that frame was written */
 };
 
+/* texts: the message and advice of `q`. */
 static void texts(const struct session *s, const struct silence *q, char *msg, size_t mlen,
                   char *adv, size_t alen)
 {
@@ -162,6 +163,7 @@ struct watch_arg {
 	int64_t now;
 };
 
+/* watch_each: watch_one for sessions_foreach_live. */
 static void watch_each(struct session *s, void *arg)
 {
 	struct watch_arg *a = arg;
