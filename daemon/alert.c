@@ -135,6 +135,25 @@ static json_t *port_json(bool ports, uint16_t port)
 	return ports ? json_integer(port) : json_null();
 }
 
+json_t *alert_head(const char *ts, enum alert_type t, const char *severity, const char *session,
+                   uint32_t vni, const struct addr *mirror_src)
+{
+	char m[ADDR_STRLEN];
+	json_t *o;
+
+	/* The automatic "capture" session of -r has no VNI: null. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", ts, "type", alert_type_name(t), "severity",
+	              severity, "session", session, "vni",
+	              vni <= 0xffffff ? json_integer(vni) : json_null());
+	if (o == NULL)
+		return NULL;
+	/* the outer source: the mirrored ENI (null for a capture's plain frames) */
+	json_object_set_new(o, "mirror_source",
+	                    mirror_src != NULL ? json_string(addr_fmt(mirror_src, m, sizeof(m)))
+	                                       : json_null());
+	return o;
+}
+
 json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
                   const struct alert_flow *fl)
 {
@@ -142,17 +161,10 @@ json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
 	const char *dir = alert_direction(c->mirror_src, fl->src, fl->dst);
 	json_t *o;
 
-	/* The automatic "capture" session of -r has no VNI: null. */
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "ts", alert_fmt_ts(&c->pkt->ts, ts, sizeof(ts)),
-	              "type", alert_type_name(t), "severity", severity, "session", c->sess->name,
-	              "vni", c->sess->vni <= 0xffffff ? json_integer(c->sess->vni) : json_null());
+	o = alert_head(alert_fmt_ts(&c->pkt->ts, ts, sizeof(ts)), t, severity, c->sess->name,
+	               c->sess->vni, c->mirror_src);
 	if (o == NULL)
 		return NULL;
-	/* the outer source: the mirrored ENI (null for a capture's plain frames) */
-	json_object_set_new(o, "mirror_source",
-	                    c->mirror_src != NULL
-	                        ? json_string(addr_fmt(c->mirror_src, s, sizeof(s)))
-	                        : json_null());
 	if (dir != NULL)
 		json_object_set_new(o, "direction", json_string(dir));
 	json_object_set_new(
@@ -164,19 +176,22 @@ json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
 	return o;
 }
 
+void alert_tail(json_t *o, const char *message, const char *advice, const struct pcap_ref *ref)
+{
+	json_object_set_new(o, "message", json_string(message));
+	json_object_set_new(o, "advice", json_string(advice));
+	json_object_set_new(o, "pcap",
+	                    ref != NULL ? json_pack("{s:s, s:I}", "file", ref->file, "frame",
+	                                            (json_int_t)ref->frame)
+	                                : json_null());
+}
+
 void alert_emit(struct pctx *c, enum alert_type t, json_t *o, const char *message,
                 const char *advice)
 {
 	struct alert_sink *sk = c->sink;
 
-	json_object_set_new(o, "message", json_string(message));
-	json_object_set_new(o, "advice", json_string(advice));
-	if (c->ref != NULL)
-		json_object_set_new(o, "pcap",
-		                    json_pack("{s:s, s:I}", "file", c->ref->file, "frame",
-		                              (json_int_t)c->ref->frame));
-	else
-		json_object_set_new(o, "pcap", json_null());
+	alert_tail(o, message, advice, c->ref);
 	sk->counts[t]++;
 	if (sk->cb != NULL)
 		sk->cb(sk->arg, t, o);

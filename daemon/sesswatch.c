@@ -73,19 +73,13 @@ static void texts(const struct session *s, const struct silence *q, char *msg, s
 /* emit: build the session_silent line of `q` and hand it to the alert log. */
 static void emit(struct ctx *ctx, struct session *s, const struct silence *q)
 {
-	char ts[40], last[40], src[ADDR_STRLEN], msg[256], adv[512];
+	char ts[40], last[40], msg[256], adv[512];
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ts", alert_fmt_ns(q->ts, ts, sizeof(ts)),
-	              "type", alert_type_name(ALERT_SESSION_SILENT), "severity",
-	              q->resumed ? "info" : "warning", "session", s->name, "vni",
-	              (json_int_t)s->vni);
+	o = alert_head(alert_fmt_ns(q->ts, ts, sizeof(ts)), ALERT_SESSION_SILENT,
+	               q->resumed ? "info" : "warning", s->name, s->vni, q->mirror_src);
 	if (o == NULL)
 		return;
-	json_object_set_new(o, "mirror_source",
-	                    q->mirror_src != NULL
-	                        ? json_string(addr_fmt(q->mirror_src, src, sizeof(src)))
-	                        : json_null());
 	json_object_set_new(o, "flow", json_null());
 	json_object_set_new(o, "resumed", json_boolean(q->resumed));
 	json_object_set_new(o, "silent_seconds",
@@ -95,12 +89,7 @@ static void emit(struct ctx *ctx, struct session *s, const struct silence *q)
 	                    q->last != 0 ? json_string(alert_fmt_ns(q->last, last, sizeof(last)))
 	                                 : json_null());
 	texts(s, q, msg, sizeof(msg), adv, sizeof(adv));
-	json_object_set_new(o, "message", json_string(msg));
-	json_object_set_new(o, "advice", json_string(adv));
-	json_object_set_new(o, "pcap",
-	                    q->ref != NULL ? json_pack("{s:s, s:I}", "file", q->ref->file, "frame",
-	                                               (json_int_t)q->ref->frame)
-	                                   : json_null());
+	alert_tail(o, msg, adv, q->ref);
 	atomic_fetch_add_explicit(&ctx->silence_alerts, 1, memory_order_relaxed);
 	ctx_alert(ctx, s, ALERT_SESSION_SILENT, o);
 	json_decref(o);

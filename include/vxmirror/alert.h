@@ -36,6 +36,13 @@ struct alert_flow {
 struct alert_flow alert_flow_of(const struct flow *f, int x);
 /* alert_claim: true the first time `t` is raised for this side of the flow; counts repeats. */
 bool alert_claim(struct alert_sink *, struct flow *f, int side, enum alert_type t);
+/* alert_head: the head every alert line starts with, ts .. mirror_source
+ * (vni null beyond 24 bits, mirror_source null without one); NULL on
+ * allocation failure. */
+json_t *alert_head(const char *ts, enum alert_type t, const char *severity, const char *session,
+                   uint32_t vni, const struct addr *mirror_src);
+/* alert_tail: what every alert line ends with: message, advice, pcap (null without ref). */
+void alert_tail(json_t *o, const char *message, const char *advice, const struct pcap_ref *ref);
 /* alert_new: the common head of an alert (ts .. flow); NULL on allocation failure. */
 json_t *alert_new(const struct pctx *c, enum alert_type t, const char *severity,
                   const struct alert_flow *fl);
