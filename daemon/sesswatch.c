@@ -125,6 +125,8 @@ static void watch_one(struct ctx *ctx, struct session *s, int64_t now)
 	struct silence q = {.ts = now, .expect = session_conf_get(s)->expect_traffic};
 	int64_t seen;
 
+	if (s->auto_created)
+		return; /* only configured sessions are watched */
 	if (w->start_ns == 0)
 		w->start_ns = now;
 	q.last = session_last_ns(s);
@@ -136,7 +138,7 @@ static void watch_one(struct ctx *ctx, struct session *s, int64_t now)
 		return;
 	}
 	q.from = q.last != 0 ? q.last : w->start_ns;
-	if (s->auto_created || q.expect == 0 || now - q.from < (int64_t)q.expect * NS)
+	if (q.expect == 0 || now - q.from < (int64_t)q.expect * NS)
 		return;
 	/* the line first, then the flag: a frame can only end a silence already written */
 	emit(ctx, s, &q);
