@@ -217,8 +217,7 @@ static void add_incident(struct incidents *inc, const struct session_conf *sess,
 	if (inc == NULL)
 		return;
 	alert_parse_ts(f->ts, &ts);
-	n = incident_count(inc, key, f->ts, ts.tv_sec * 1000000000LL + ts.tv_nsec, first,
-	                   sizeof(first));
+	n = incident_count(inc, key, f->ts, ts_ns(&ts), first, sizeof(first));
 	json_object_set_new(alert, "incident_first_ts", json_string(first));
 	json_object_set_new(alert, "incident_count", json_integer((json_int_t)n));
 }
